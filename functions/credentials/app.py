@@ -1,0 +1,133 @@
+"""Lambda handler of the credentials routes and GET /health (API Gateway HTTP API, payload v2).
+
+Each route parses its input, calls one use case of ``jira_sync.credentials`` and returns the
+result; every error becomes a response in ``jira_sync.http_api.error_response``. The event is
+never logged: request bodies carry API tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_sync import credentials
+from jira_sync.errors import NotFound
+from jira_sync.http_api import (
+    Event,
+    Response,
+    error_response,
+    json_body,
+    json_response,
+    no_content,
+    path_parameter,
+    public_base_url,
+)
+from jira_sync.models import CredentialCreate, CredentialPatch
+from jira_sync.settings import get_settings
+
+logger = Logger()
+tracer = Tracer()
+
+Route = Callable[[Event, LambdaContext], Response]
+
+
+def health(event: Event, context: LambdaContext) -> Response:
+    return json_response(200, {"status": "ok"})
+
+
+def create_credential(event: Event, context: LambdaContext) -> Response:
+    request = CredentialCreate.model_validate(json_body(event))
+    view = credentials.create_credential(
+        request, base_url=_base_url(event), remaining_time=_remaining_time(context)
+    )
+    logger.info("credential created", credential_id=view["credential_id"])
+    return json_response(201, view)
+
+
+def list_credentials(event: Event, context: LambdaContext) -> Response:
+    return json_response(200, credentials.list_credentials(base_url=_base_url(event)))
+
+
+def get_credential(event: Event, context: LambdaContext) -> Response:
+    credential_id = path_parameter(event, "credential_id")
+    return json_response(200, credentials.get_credential(credential_id, base_url=_base_url(event)))
+
+
+def update_credential(event: Event, context: LambdaContext) -> Response:
+    credential_id = path_parameter(event, "credential_id")
+    patch = CredentialPatch.model_validate(json_body(event))
+    view = credentials.update_credential(
+        credential_id,
+        patch,
+        base_url=_base_url(event),
+        remaining_time=_remaining_time(context),
+    )
+    logger.info("credential updated", credential_id=credential_id)
+    return json_response(200, view)
+
+
+def delete_credential(event: Event, context: LambdaContext) -> Response:
+    credential_id = path_parameter(event, "credential_id")
+    credentials.delete_credential(credential_id)
+    logger.info("credential deleted", credential_id=credential_id)
+    return no_content()
+
+
+def validate_credential(event: Event, context: LambdaContext) -> Response:
+    credential_id = path_parameter(event, "credential_id")
+    result = credentials.validate_credential(credential_id, remaining_time=_remaining_time(context))
+    logger.info(
+        "credential validated",
+        credential_id=credential_id,
+        ok=result["ok"],
+        jira_status=result["jira_status"],
+    )
+    return json_response(200, result)
+
+
+ROUTES: dict[str, Route] = {
+    "GET /health": health,
+    "GET /credentials": list_credentials,
+    "POST /credentials": create_credential,
+    "GET /credentials/{credential_id}": get_credential,
+    "PATCH /credentials/{credential_id}": update_credential,
+    "DELETE /credentials/{credential_id}": delete_credential,
+    "POST /credentials/{credential_id}/validate": validate_credential,
+}
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    route_key = str(event.get("routeKey", ""))
+    logger.append_keys(route=route_key)
+    route = ROUTES.get(route_key)
+    try:
+        if route is None:
+            raise NotFound(f"no route {route_key!r}")
+        response = route(event, context)
+    except Exception as error:
+        response = error_response(error)
+        if response["statusCode"] == 500:
+            logger.exception("unexpected error", error_type=type(error).__name__)
+        else:
+            logger.info(
+                "request refused",
+                status=response["statusCode"],
+                error_type=type(error).__name__,
+            )
+    return response
+
+
+def _base_url(event: Event) -> str:
+    return public_base_url(event, get_settings())
+
+
+def _remaining_time(context: LambdaContext) -> Callable[[], float]:
+    return lambda: context.get_remaining_time_in_millis() / 1000

@@ -1,0 +1,1 @@
+"""Shared code of jira-sync's Lambda functions."""

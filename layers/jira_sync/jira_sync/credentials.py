@@ -1,0 +1,275 @@
+"""Credential use cases: create, read, list, update, delete and validate against Jira.
+
+A credential is checked against Jira before anything is written, so a refused one leaves no
+item and no secret behind. The secret is written before the item that points at its
+version, and an item write that fails deletes the new secret again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from jira_sync import secrets, store
+from jira_sync.errors import Conflict, NotFound, ValidationFailed
+from jira_sync.jira import JiraAuthError, JiraError, JiraNotFound, JiraRejected, get_client
+from jira_sync.jira_url import normalize_jira_url, resolve_host
+from jira_sync.models import (
+    REQUIRED_PERMISSIONS,
+    CredentialCreate,
+    CredentialPatch,
+    CredentialSettings,
+    StoredCredential,
+    ValidationResult,
+    mask_token,
+)
+from jira_sync.secrets import CredentialSecret
+from jira_sync.settings import get_settings
+
+RemainingTime = Callable[[], float]
+Resolver = Callable[[str], list[str]]
+
+# Changing any of these can change what Jira says about the credential.
+_CHECKED_FIELDS = frozenset({"url", "email", "project_key", "state_map", "status_rules"})
+_REFUSALS = (JiraAuthError, JiraNotFound, JiraRejected)
+
+
+def create_credential(
+    request: CredentialCreate,
+    *,
+    base_url: str,
+    remaining_time: RemainingTime | None = None,
+    resolve: Resolver = resolve_host,
+) -> dict[str, Any]:
+    """Checks the credential against Jira, then stores it; returns the view.
+
+    When the request has no webhook secret one is generated and returned once, in this
+    result only, as ``webhook_secret``.
+    """
+    url = _normalize_url(request.url, resolve)
+    settings = CredentialSettings.model_validate(request.settings_json() | {"url": url})
+    validation = _check_or_raise(settings, request.api_token, remaining_time)
+
+    generated = request.webhook_secret is None
+    webhook_secret = (
+        secrets.generate_webhook_secret()
+        if request.webhook_secret is None
+        else request.webhook_secret
+    )
+    secret = CredentialSecret(api_token=request.api_token, webhook_secret=webhook_secret)
+    credential_id = str(uuid.uuid4())
+    now = _now()
+    version_id = secrets.create_secret(credential_id, secret)
+    credential = StoredCredential.model_validate(
+        settings.settings_json()
+        | {
+            "credential_id": credential_id,
+            "secret_version": version_id,
+            "validation": validation,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+    )
+    try:
+        store.put_new_credential(credential)
+    except BaseException:
+        secrets.delete_secret(credential_id)
+        raise
+    view = _view(credential, secret, base_url)
+    if generated:
+        view["webhook_secret"] = webhook_secret.get_secret_value()
+    return view
+
+
+def get_credential(credential_id: str, *, base_url: str) -> dict[str, Any]:
+    credential = _load(credential_id)
+    return _view(credential, _secret_of(credential), base_url)
+
+
+def list_credentials(*, base_url: str) -> dict[str, Any]:
+    """``{"credentials": [view, ...]}``, oldest first."""
+    return {
+        "credentials": [
+            _view(credential, _secret_of(credential), base_url)
+            for credential in store.list_credentials()
+        ]
+    }
+
+
+def update_credential(
+    credential_id: str,
+    patch: CredentialPatch,
+    *,
+    base_url: str,
+    remaining_time: RemainingTime | None = None,
+    resolve: Resolver = resolve_host,
+) -> dict[str, Any]:
+    """Applies a partial update; re-checks against Jira when a checked field or the token changes.
+
+    A new ``url`` needs the token in the same request: the stored token never goes to a new host.
+    A refused check raises before anything is written. A new secret version is written before
+    the item that points at it, so a lost race (409) leaves the item on its old, intact version.
+    """
+    credential = _load(credential_id)
+    changes = patch.settings_changes()
+    if "url" in changes:
+        changes["url"] = _normalize_url(changes["url"], resolve)
+        if changes["url"] != credential.url and patch.api_token is None:
+            # The stored token is only ever sent to the host it was saved for.
+            raise ValidationFailed(
+                "api_token: send the API token again when changing url (the stored token is "
+                "never sent to a new Jira host)",
+                fields=[{"field": "api_token", "message": "is required when url changes"}],
+            )
+    settings = CredentialSettings.model_validate(credential.settings_json() | changes)
+
+    current = _secret_of(credential)
+    secret = CredentialSecret(
+        api_token=current.api_token if patch.api_token is None else patch.api_token,
+        webhook_secret=(
+            current.webhook_secret if patch.webhook_secret is None else patch.webhook_secret
+        ),
+    )
+    if patch.api_token is not None or _CHECKED_FIELDS & changes.keys():
+        changes["validation"] = _check_or_raise(
+            settings, secret.api_token, remaining_time
+        ).model_dump(mode="json")
+    if patch.api_token is not None or patch.webhook_secret is not None:
+        changes["secret_version"] = secrets.put_secret(credential_id, secret)
+    changes["updated_at"] = _iso(_now())
+    updated = store.update_credential(credential_id, changes, expected_version=credential.version)
+    return _view(updated, secret, base_url)
+
+
+def delete_credential(credential_id: str) -> None:
+    """Deletes the credential and its secret; refused while tickets are linked through it."""
+    _load(credential_id)
+    if store.has_links(credential_id):
+        raise Conflict(
+            "tickets are linked through this credential: unlink them first",
+            code="credential_in_use",
+        )
+    store.delete_credential(credential_id)
+    secrets.delete_secret(credential_id)
+
+
+def validate_credential(
+    credential_id: str, *, remaining_time: RemainingTime | None = None
+) -> dict[str, Any]:
+    """Checks the stored credential against Jira now and stores the result.
+
+    A refusal (401/403, unknown project, other 4xx) is a result with ``ok: false`` and Jira's
+    status, not an error; Jira being unreachable raises (502) and stores nothing.
+    """
+    credential = _load(credential_id)
+    secret = _secret_of(credential)
+    result, _ = _check(credential, secret.api_token, remaining_time)
+    store.update_credential(
+        credential_id,
+        {"validation": result.model_dump(mode="json")},
+        expected_version=credential.version,
+    )
+    return result.model_dump(mode="json")
+
+
+def _check_or_raise(
+    settings: CredentialSettings, api_token: SecretStr, remaining_time: RemainingTime | None
+) -> ValidationResult:
+    result, refusal = _check(settings, api_token, remaining_time)
+    if refusal is not None:
+        raise refusal
+    return result
+
+
+def _check(
+    settings: CredentialSettings, api_token: SecretStr, remaining_time: RemainingTime | None
+) -> tuple[ValidationResult, JiraError | None]:
+    """What Jira says of the credential; a refusal is returned, an outage raised."""
+    client = get_client(settings.url, settings.email, api_token.get_secret_value(), remaining_time)
+    account: dict[str, Any] = {}
+    try:
+        account = client.myself()
+        client.project(settings.project_key)
+        held = client.my_permissions(settings.project_key, REQUIRED_PERMISSIONS)
+        known = {name.casefold() for name in client.project_statuses(settings.project_key)}
+    except _REFUSALS as refusal:
+        return _result(refusal.status, account, [], []), refusal
+    missing = [name for name in REQUIRED_PERMISSIONS if not held.get(name, False)]
+    unknown = [name for name in settings.status_names() if name.casefold() not in known]
+    return _result(200, account, missing, unknown), None
+
+
+def _result(
+    jira_status: int | None, account: dict[str, Any], missing: list[str], unknown: list[str]
+) -> ValidationResult:
+    return ValidationResult(
+        ok=jira_status == 200 and not missing and not unknown,
+        jira_status=jira_status,
+        account_id=_text(account.get("accountId")),
+        display_name=_text(account.get("displayName")),
+        checked_at=_now(),
+        missing_permissions=missing,
+        unknown_statuses=unknown,
+    )
+
+
+def _load(credential_id: str) -> StoredCredential:
+    if not _is_uuid(credential_id):
+        raise NotFound("no credential with this id")
+    credential = store.get_credential(credential_id)
+    if credential is None:
+        raise NotFound("no credential with this id")
+    return credential
+
+
+def _secret_of(credential: StoredCredential) -> CredentialSecret:
+    return secrets.get_secret(credential.credential_id, credential.secret_version)
+
+
+def _normalize_url(url: str, resolve: Resolver) -> str:
+    settings = get_settings()
+    return normalize_jira_url(
+        url,
+        allowed_hosts=settings.allowed_hosts,
+        allow_loopback=settings.allow_loopback,
+        resolve=resolve,
+    )
+
+
+def _view(credential: StoredCredential, secret: CredentialSecret, base_url: str) -> dict[str, Any]:
+    view = credential.settings_json()
+    view.update(
+        credential_id=credential.credential_id,
+        api_token=mask_token(secret.api_token.get_secret_value()),
+        webhook_secret_set=secret.webhook_secret is not None,
+        webhook_url=f"{base_url}/webhooks/jira/{credential.credential_id}/${{issue.key}}",
+        validation=credential.validation.model_dump(mode="json"),
+        created_at=_iso(credential.created_at),
+        updated_at=_iso(credential.updated_at),
+        version=credential.version,
+    )
+    return view
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,150 @@
+"""API Gateway HTTP API (payload v2) plumbing: request bodies in, JSON responses out.
+
+``error_response`` is the one place where domain errors, Jira errors and malformed input
+become HTTP statuses and ``{"error": {"code", "message", "details"}}`` bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from jira_sync.errors import DomainError, NotFound, ValidationFailed
+from jira_sync.jira import (
+    JiraAuthError,
+    JiraError,
+    JiraNotFound,
+    JiraRateLimited,
+    JiraRejected,
+)
+from jira_sync.jira.errors import describe
+from jira_sync.jira_url import InvalidJiraUrl
+from jira_sync.settings import Settings
+
+Event = Mapping[str, Any]
+Response = dict[str, Any]
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+_FRIENDLY = {
+    "missing": "is required",
+    "extra_forbidden": "is not an accepted field: remove it",
+    "model_type": "must be a JSON object",
+    "model_attributes_type": "must be a JSON object",
+    "dict_type": "must be a JSON object",
+}
+
+
+def json_response(status: int, body: Any) -> Response:
+    return {
+        "statusCode": status,
+        "headers": dict(_JSON_HEADERS),
+        "body": json.dumps(body, separators=(",", ":")),
+    }
+
+
+def no_content() -> Response:
+    return {"statusCode": 204, "headers": {}, "body": ""}
+
+
+def json_body(event: Event) -> Any:
+    """The request's JSON body (base64 bodies decoded); ``invalid_json`` when it is not JSON."""
+    raw = event.get("body")
+    if raw is None or raw == "":
+        raise ValidationFailed("the request needs a JSON body", code="invalid_json")
+    try:
+        text = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw
+        return json.loads(text)
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed("the body is not UTF-8 JSON", code="invalid_json") from None
+    except json.JSONDecodeError as error:
+        # The decoder's message gives the position only, never the content.
+        raise ValidationFailed(
+            f"the body is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
+            code="invalid_json",
+        ) from None
+
+
+def path_parameter(event: Event, name: str) -> str:
+    value = (event.get("pathParameters") or {}).get(name)
+    if not isinstance(value, str) or not value:
+        raise NotFound(f"the path has no {name}")
+    return value
+
+
+def public_base_url(event: Event, settings: Settings) -> str:
+    """Where Jira reaches this API: the configured base URL, else the request's own domain."""
+    if settings.public_base_url:
+        return settings.public_base_url
+    domain = (event.get("requestContext") or {}).get("domainName")
+    if not isinstance(domain, str) or not domain:
+        raise ValidationFailed(
+            "cannot tell this API's public URL: set the PublicBaseUrl parameter",
+            code="no_public_url",
+        )
+    return f"https://{domain}"
+
+
+def error_response(error: Exception) -> Response:
+    """The API response for ``error``; anything unexpected is a 500 that says nothing more."""
+    if isinstance(error, DomainError):
+        return _error(error.status, error.code, error.message, error.details)
+    if isinstance(error, ValidationError):
+        fields = _field_errors(error.errors(include_url=False, include_input=False))
+        message = "; ".join(f"{item['field']}: {item['message']}" for item in fields)
+        return _error(400, "validation_failed", message, {"fields": fields})
+    if isinstance(error, InvalidJiraUrl):
+        return _error(400, "invalid_url", str(error), {"field": "url"})
+    if isinstance(error, JiraError):
+        return _jira_error(error)
+    return _error(500, "internal_error", "internal error: the request was not completed", {})
+
+
+def _jira_error(error: JiraError) -> Response:
+    details: dict[str, Any] = {
+        "jira_status": error.status,
+        "errorMessages": error.error_messages,
+        "errors": error.errors,
+    }
+    said = describe(error.error_messages, error.errors)
+    if isinstance(error, JiraAuthError | JiraNotFound | JiraRejected):
+        reason = f": {said}" if said else ""
+        return _error(422, "jira_refused", f"Jira refused (HTTP {error.status}){reason}", details)
+    if isinstance(error, JiraRateLimited):
+        details["retry_after"] = error.retry_after
+        return _error(502, "jira_unavailable", "Jira is rate limiting: retry later", details)
+    return _error(502, "jira_unavailable", f"Jira is unavailable: {error.message}", details)
+
+
+def _error(status: int, code: str, message: str, details: Mapping[str, Any]) -> Response:
+    return json_response(
+        status, {"error": {"code": code, "message": message, "details": dict(details)}}
+    )
+
+
+def _field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": _location(error["loc"]),
+            "message": _FRIENDLY.get(error["type"], error["msg"]),
+        }
+        for error in errors
+    ]
+
+
+def _location(loc: Sequence[str | int]) -> str:
+    """``("state_map", "done", "[key]")`` → ``state_map.done (key)``; ``()`` → ``body``."""
+    parts: list[str] = []
+    suffix = ""
+    for part in loc:
+        if part == "[key]":
+            suffix = " (key)"
+        elif isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return ("".join(parts) or "body") + suffix

@@ -1,0 +1,448 @@
+"""The only code of jira-sync that talks HTTP to Jira.
+
+One ``request`` does auth, timeouts bounded by the Lambda's time left, retries of idempotent
+calls (Retry-After honoured, never past the deadline) and maps every failure onto a typed
+``JiraError``. Each Jira operation is then a small method on top of it.
+
+Typed errors are raised outside ``except`` blocks so that no requests/urllib3 exception (which
+holds the prepared request and its Authorization header) hangs off ``__context__``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from jira_sync.jira.auth import JiraBasicAuth
+from jira_sync.jira.errors import (
+    JiraAuthError,
+    JiraError,
+    JiraNotFound,
+    JiraRateLimited,
+    JiraRejected,
+    JiraUnavailable,
+    describe,
+    parse_error_body,
+)
+from jira_sync.jira.retry import (
+    RETRY_AFTER_STATUSES,
+    RETRYABLE_STATUSES,
+    RetryPolicy,
+    is_idempotent,
+    parse_retry_after,
+)
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+USER_AGENT = "jira-sync"
+
+RemainingTime = Callable[[], float]
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    error: JiraError
+    retryable: bool
+
+
+def api_path(template: str, *parts: str) -> str:
+    """``template`` with each ``{}`` filled by a percent-encoded path segment.
+
+    ``api_path("/rest/api/3/project/{}", key)`` keeps a key like ``../x`` from changing the path.
+    """
+    return template.format(*(quote(str(part), safe="") for part in parts))
+
+
+def new_session() -> requests.Session:
+    """A session that asks for JSON and leaves retrying to the client (urllib3 retries off)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+    return session
+
+
+class JiraClient:
+    """Jira REST client for one credential (Basic ``email:api_token``).
+
+    ``base_url`` is a site (``https://acme.atlassian.net``) or the scoped-token gateway
+    (``https://api.atlassian.com/ex/jira/<cloudId>``); API paths are appended to it. It should
+    have passed ``jira_sync.jira_url.normalize_jira_url`` first. ``remaining_time`` returns the
+    seconds the Lambda invocation has left (None: no deadline).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        email: str,
+        api_token: str,
+        *,
+        remaining_time: RemainingTime | None = None,
+        session: requests.Session | None = None,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        read_timeout: float = READ_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not base_url.startswith(("https://", "http://")):
+            raise ValueError("Jira base URL must start with https:// (or http:// for loopback)")
+        self.base_url = base_url.rstrip("/")
+        self._auth = JiraBasicAuth(email, api_token)
+        self.session = session if session is not None else new_session()
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._remaining_time = remaining_time
+        self._sleep = sleep
+
+    @property
+    def email(self) -> str:
+        return self._auth.email
+
+    def __repr__(self) -> str:
+        return f"JiraClient(base_url={self.base_url!r}, email={self.email!r})"
+
+    def with_deadline(self, remaining_time: RemainingTime | None) -> JiraClient:
+        """The same client and session, bounded by another invocation's time left."""
+        clone = copy.copy(self)
+        clone._remaining_time = remaining_time
+        return clone
+
+    # -- Jira operations: one small method each -------------------------------------------
+
+    def myself(self) -> dict[str, Any]:
+        """The account the credential authenticates as (accountId, displayName, ...)."""
+        return self._object("GET", "/rest/api/3/myself")
+
+    def server_info(self) -> dict[str, Any]:
+        return self._object("GET", "/rest/api/3/serverInfo")
+
+    def project(self, key: str) -> dict[str, Any]:
+        return self._object("GET", api_path("/rest/api/3/project/{}", key))
+
+    def project_statuses(self, key: str) -> list[str]:
+        """Distinct status names over the project's issue types, in Jira's order."""
+        issue_types = self._list("GET", api_path("/rest/api/3/project/{}/statuses", key))
+        names: dict[str, None] = {}
+        for issue_type in issue_types:
+            statuses = issue_type.get("statuses") if isinstance(issue_type, dict) else None
+            for status in statuses if isinstance(statuses, list) else []:
+                name = status.get("name") if isinstance(status, dict) else None
+                if isinstance(name, str):
+                    names.setdefault(name, None)
+        return list(names)
+
+    def my_permissions(self, project_key: str, permissions: Sequence[str]) -> dict[str, bool]:
+        """Whether the account holds each of ``permissions`` in the project (absent: False)."""
+        if not permissions:
+            return {}
+        data = self._object(
+            "GET",
+            "/rest/api/3/mypermissions",
+            params={"projectKey": project_key, "permissions": ",".join(permissions)},
+        )
+        held = data.get("permissions")
+        held = held if isinstance(held, dict) else {}
+        result: dict[str, bool] = {}
+        for name in permissions:
+            entry = held.get(name)
+            result[name] = isinstance(entry, dict) and entry.get("havePermission") is True
+        return result
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        expected: tuple[int, ...] = (200, 201, 204),
+    ) -> Any:
+        """``request`` and its JSON body (None when empty); unreadable JSON → JiraUnavailable."""
+        response = self.request(
+            method,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            headers=headers,
+            idempotent=idempotent,
+            expected=expected,
+        )
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            pass
+        raise JiraUnavailable(
+            f"{method.upper()} {path}: Jira answered HTTP {response.status_code} with a body "
+            f"that is not JSON ({_content_summary(response)})",
+            method=method.upper(),
+            path=path,
+            status=response.status_code,
+            uncertain=not is_idempotent(method, idempotent),
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        files: Any = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        expected: tuple[int, ...] = (200, 201, 204),
+    ) -> requests.Response:
+        """Send ``method`` to ``base_url + path``; the response when its status is ``expected``.
+
+        Idempotent calls (by method, or ``idempotent=True``) are retried on connection errors,
+        timeouts, 429 and 502/503/504 up to ``retry.max_attempts`` times; others never are.
+        Raises a ``JiraError`` subclass otherwise.
+        """
+        method = method.upper()
+        url = self._url(path)
+        retry_allowed = is_idempotent(method, idempotent)
+        attempt = 0
+        while True:
+            attempt += 1
+            timeout = self._timeout(method, path)
+            started = time.monotonic()
+            outcome = self._send(method, path, url, timeout, params, json, files, headers)
+            if isinstance(outcome, _Failure):
+                failure = outcome
+            else:
+                logger.debug(
+                    "Jira %s %s: HTTP %s in %.0f ms (attempt %d)",
+                    method,
+                    path,
+                    outcome.status_code,
+                    (time.monotonic() - started) * 1000,
+                    attempt,
+                )
+                if outcome.status_code in expected:
+                    return outcome
+                failure = self._status_failure(method, path, outcome)
+            wait = self._retry_wait(failure, attempt) if retry_allowed else None
+            if wait is None:
+                logger.info("Jira call failed: %s", failure.error.message)
+                raise failure.error
+            logger.warning(
+                "Jira call failed (%s); retry %d of %d in %.2f s",
+                failure.error.message,
+                attempt,
+                self.retry.max_attempts - 1,
+                wait,
+            )
+            self._sleep(wait)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        timeout: tuple[float, float],
+        params: Mapping[str, Any] | None,
+        json: Any,
+        files: Any,
+        headers: Mapping[str, str] | None,
+    ) -> requests.Response | _Failure:
+        """One attempt. A failure is returned, not raised, so no requests exception is chained."""
+        try:
+            return self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                files=files,
+                headers=headers,
+                auth=self._auth,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            return self._transport_failure(method, path, exc, timeout)
+
+    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        data = self.request_json(method, path, **kwargs)
+        if not isinstance(data, dict):
+            raise _shape_error(method, path, "a JSON object", kwargs.get("idempotent"))
+        return data
+
+    def _list(self, method: str, path: str, **kwargs: Any) -> list[Any]:
+        data = self.request_json(method, path, **kwargs)
+        if not isinstance(data, list):
+            raise _shape_error(method, path, "a JSON array", kwargs.get("idempotent"))
+        return data
+
+    def _url(self, path: str) -> str:
+        if not path.startswith("/") or path.startswith("//") or "://" in path:
+            raise ValueError(f"Jira API path must be absolute within the site: {path!r}")
+        return self.base_url + path
+
+    def _budget(self) -> float | None:
+        """Seconds usable before the deadline margin; None without a deadline."""
+        if self._remaining_time is None:
+            return None
+        return self._remaining_time() - self.retry.deadline_margin
+
+    def _timeout(self, method: str, path: str) -> tuple[float, float]:
+        budget = self._budget()
+        if budget is None:
+            return (self.connect_timeout, self.read_timeout)
+        if budget < self.retry.min_attempt_seconds:
+            raise JiraUnavailable(
+                f"{method} {path}: not sent, too little time left in this invocation "
+                f"({max(budget, 0.0):.1f} s after the safety margin)",
+                method=method,
+                path=path,
+            )
+        return (min(self.connect_timeout, budget), min(self.read_timeout, budget))
+
+    def _retry_wait(self, failure: _Failure, attempt: int) -> float | None:
+        """Seconds to sleep before the next attempt, or None to give up now."""
+        if not failure.retryable or attempt >= self.retry.max_attempts:
+            return None
+        error = failure.error
+        if error.status in RETRY_AFTER_STATUSES and error.retry_after is not None:
+            if error.retry_after > self.retry.max_retry_after:
+                return None
+            wait = error.retry_after
+        else:
+            wait = self.retry.backoff(attempt)
+        budget = self._budget()
+        if budget is not None and wait + self.retry.min_attempt_seconds > budget:
+            return None
+        return wait
+
+    def _status_failure(self, method: str, path: str, response: requests.Response) -> _Failure:
+        status = response.status_code
+        messages, errors = parse_error_body(response.content)
+        messages = [self._auth.redact(text) for text in messages]
+        errors = {key: self._auth.redact(text) for key, text in errors.items()}
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        said = describe(messages, errors)
+        kind: type[JiraError]
+        note = ""
+        if status == 401:
+            kind = JiraAuthError
+            note = (
+                "authentication failed: check the account email and API token; a scoped API "
+                "token only works through https://api.atlassian.com/ex/jira/<cloudId>"
+            )
+        elif status == 403:
+            kind, note = JiraAuthError, "the account lacks a permission this needs"
+        elif status == 404:
+            kind, note = JiraNotFound, "not found, or the account cannot see it"
+        elif status == 429:
+            kind = JiraRateLimited
+            note = "rate limited"
+            if retry_after is not None:
+                note += f", Retry-After {retry_after:g} s"
+        elif 300 <= status < 400:
+            kind, note = JiraRejected, "a redirect, which is not followed: use the site's final URL"
+            said = ""
+        elif 400 <= status < 500:
+            kind = JiraRejected
+        else:
+            kind = JiraUnavailable
+            if status < 500:
+                note = "a status this call does not expect"
+            if not said and response.content:
+                said = _content_summary(response)
+        message = f"{method} {path}: Jira answered HTTP {status}"
+        message += (f" ({note})" if note else "") + (f": {said}" if said else "")
+        error = kind(
+            message,
+            method=method,
+            path=path,
+            status=status,
+            error_messages=messages,
+            errors=errors,
+            retry_after=retry_after,
+        )
+        if isinstance(error, JiraUnavailable):
+            # A 503 means Jira did not take the request on; other statuses leave it open.
+            error.uncertain = status != 503
+        return _Failure(error, retryable=status in RETRYABLE_STATUSES)
+
+    def _transport_failure(
+        self,
+        method: str,
+        path: str,
+        exc: requests.RequestException,
+        timeout: tuple[float, float],
+    ) -> _Failure:
+        """A typed error for a failure below HTTP; its text names only the kind of failure."""
+        uncertain = True
+        retryable = True
+        if isinstance(exc, requests.ConnectTimeout):
+            what = f"could not connect within {timeout[0]:.1f} s"
+            uncertain = False
+        elif isinstance(exc, requests.ReadTimeout):
+            what = f"no answer within {timeout[1]:.1f} s"
+        elif isinstance(exc, requests.exceptions.SSLError):
+            what = "the TLS handshake failed (check the site's certificate)"
+            uncertain = False
+            retryable = False
+        elif isinstance(exc, requests.ConnectionError):
+            if _never_connected(exc):
+                what = "could not connect"
+                uncertain = False
+            else:
+                what = "the connection was dropped before Jira answered"
+        elif isinstance(
+            exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+        ):
+            what = "Jira's answer was cut off or unreadable"
+        else:
+            what = f"the request could not be sent ({type(exc).__name__})"
+            uncertain = False
+            retryable = False
+        error = JiraUnavailable(
+            f"{method} {path}: {what}", method=method, path=path, uncertain=uncertain
+        )
+        return _Failure(error, retryable=retryable)
+
+
+def _never_connected(exc: requests.ConnectionError) -> bool:
+    """True when the failure happened before any byte of the request could have been sent."""
+    reason: BaseException | None = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
+
+
+def _shape_error(method: str, path: str, wanted: str, idempotent: bool | None) -> JiraUnavailable:
+    return JiraUnavailable(
+        f"{method.upper()} {path}: Jira's answer is not {wanted}",
+        method=method.upper(),
+        path=path,
+        uncertain=not is_idempotent(method, idempotent),
+    )
+
+
+def _content_summary(response: requests.Response) -> str:
+    content_type = response.headers.get("Content-Type", "no content type")
+    return f"{content_type}, {len(response.content)} bytes"

@@ -1,0 +1,267 @@
+"""Shapes of a credential: what the API accepts, what the table stores, what the API shows.
+
+Request models forbid unknown fields and never echo input values in their errors
+(``hide_input_in_errors``), so a token typed into the wrong field cannot leak through a 400.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+IssueState = Literal["open", "in progress", "closed", "resolved"]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+# Issue attributes a Jira field can be filled from (the issue of POST /issues/{id}/ticket).
+IssueAttribute = Literal["issue_id", "name", "description", "due_date", "severity", "state"]
+
+DEFAULT_ISSUE_TYPE = "Task"
+DEFAULT_PRIORITY_MAP: dict[Severity, str] = {
+    "critical": "Highest",
+    "high": "High",
+    "medium": "Medium",
+    "low": "Low",
+    "info": "Lowest",
+}
+# The permissions jira-sync uses (keys of GET /rest/api/3/permissions).
+REQUIRED_PERMISSIONS: tuple[str, ...] = (
+    "BROWSE_PROJECTS",
+    "CREATE_ISSUES",
+    "EDIT_ISSUES",
+    "TRANSITION_ISSUES",
+    "ADD_COMMENTS",
+    "CREATE_ATTACHMENTS",
+)
+MAX_ITEMS = 50
+
+# Atlassian's spec (CreateProjectDetails.key): an uppercase letter, then one or more uppercase
+# alphanumerics, at most 10 characters.
+_PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9]{1,9}")
+# System field ids (duedate, environment, ...) and custom fields (customfield_10010).
+_FIELD_ID = re.compile(r"customfield_[0-9]{1,12}|[a-z][A-Za-z0-9_]{0,63}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+
+
+def _project_key(value: str) -> str:
+    if not _PROJECT_KEY.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid_project_key",
+            "must be a Jira project key: an uppercase letter then 1-9 uppercase letters or "
+            "digits, e.g. SEC",
+        )
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid_email", "must be the Atlassian account's email address, e.g. svc@example.com"
+        )
+    return value
+
+
+def _no_whitespace(value: str) -> str:
+    if any(char.isspace() for char in value):
+        raise PydanticCustomError("whitespace", "must not contain spaces (Jira labels are words)")
+    return value
+
+
+def _field_id(value: str) -> str:
+    if not _FIELD_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "invalid_field_id",
+            "must be a Jira field id such as customfield_10010 or duedate (not its display name)",
+        )
+    return value
+
+
+def _secret_without_whitespace(value: SecretStr) -> SecretStr:
+    if any(char.isspace() for char in value.get_secret_value()):
+        raise PydanticCustomError(
+            "whitespace", "must not contain whitespace (check the pasted value)"
+        )
+    return value
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+JiraName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
+]
+ProjectKey = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_project_key)]
+Label = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    AfterValidator(_no_whitespace),
+]
+FieldId = Annotated[str, AfterValidator(_field_id)]
+ApiToken = Annotated[
+    SecretStr, Field(min_length=8, max_length=2048), AfterValidator(_secret_without_whitespace)
+]
+WebhookSecret = Annotated[
+    SecretStr, Field(min_length=16, max_length=256), AfterValidator(_secret_without_whitespace)
+]
+
+_STRICT = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class FieldSource(BaseModel):
+    """Where a Jira field's value comes from: an issue attribute or a constant."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True, populate_by_name=True)
+
+    from_: IssueAttribute | None = Field(default=None, alias="from")
+    value: JsonValue = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> FieldSource:
+        if (self.from_ is None) == (self.value is None):
+            raise PydanticCustomError(
+                "field_source",
+                'must be either {"from": <issue attribute>} or {"value": <constant>}, not both',
+            )
+        return self
+
+    def to_json(self) -> dict[str, Any]:
+        return {"from": self.from_} if self.from_ is not None else {"value": self.value}
+
+
+class StatusRule(BaseModel):
+    """Inbound rule: a Jira status (and optionally resolution) means this issue state."""
+
+    model_config = _STRICT
+
+    status: JiraName
+    resolution: JiraName | None = None
+    state: IssueState
+
+
+class CredentialSettings(BaseModel):
+    """The non-secret settings of a credential, as stored in the table."""
+
+    model_config = _STRICT
+
+    name: Name
+    url: Url
+    email: Email
+    project_key: ProjectKey
+    issue_type: JiraName = DEFAULT_ISSUE_TYPE
+    state_map: dict[IssueState, JiraName] = Field(default_factory=dict)
+    priority_map: dict[Severity, JiraName] = Field(
+        default_factory=lambda: dict(DEFAULT_PRIORITY_MAP)
+    )
+    resolution_map: dict[IssueState, JiraName] = Field(default_factory=dict)
+    status_rules: list[StatusRule] = Field(default_factory=list, max_length=MAX_ITEMS)
+    labels: list[Label] = Field(default_factory=list, max_length=MAX_ITEMS)
+    components: list[JiraName] = Field(default_factory=list, max_length=MAX_ITEMS)
+    field_map: dict[FieldId, FieldSource] = Field(default_factory=dict, max_length=MAX_ITEMS)
+
+    def status_names(self) -> list[str]:
+        """Every Jira status name the settings refer to, in first-seen order."""
+        names = [*self.state_map.values(), *(rule.status for rule in self.status_rules)]
+        return list(dict.fromkeys(names))
+
+    def settings_json(self) -> dict[str, Any]:
+        """The settings as plain JSON, ``field_map`` entries with their API key ``from``."""
+        data = self.model_dump(mode="json", include=set(CredentialSettings.model_fields))
+        data["field_map"] = {key: source.to_json() for key, source in self.field_map.items()}
+        return data
+
+
+class CredentialCreate(CredentialSettings):
+    """Body of ``POST /credentials``."""
+
+    api_token: ApiToken
+    webhook_secret: WebhookSecret | None = None
+
+
+class CredentialPatch(BaseModel):
+    """Body of ``PATCH /credentials/{id}``: any subset of the create fields, none null."""
+
+    model_config = _STRICT
+
+    name: Name | None = None
+    url: Url | None = None
+    email: Email | None = None
+    api_token: ApiToken | None = None
+    webhook_secret: WebhookSecret | None = None
+    project_key: ProjectKey | None = None
+    issue_type: JiraName | None = None
+    state_map: dict[IssueState, JiraName] | None = None
+    priority_map: dict[Severity, JiraName] | None = None
+    resolution_map: dict[IssueState, JiraName] | None = None
+    status_rules: list[StatusRule] | None = Field(default=None, max_length=MAX_ITEMS)
+    labels: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
+    components: list[JiraName] | None = Field(default=None, max_length=MAX_ITEMS)
+    field_map: dict[FieldId, FieldSource] | None = Field(default=None, max_length=MAX_ITEMS)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = sorted(str(key) for key, value in data.items() if value is None)
+            if nulls:
+                raise PydanticCustomError(
+                    "null_value",
+                    "{fields} cannot be null: leave a field out to keep it, or send [] / {{}} to "
+                    "empty a list or map",
+                    {"fields": ", ".join(nulls)},
+                )
+            if not data:
+                raise PydanticCustomError(
+                    "empty_patch", "the body sets no field: send at least one field to change"
+                )
+        return data
+
+    def settings_changes(self) -> dict[str, Any]:
+        """The non-secret fields this patch sets, as plain JSON."""
+        fields = set(CredentialSettings.model_fields) & self.model_fields_set
+        data = self.model_dump(mode="json", include=fields)
+        if self.field_map is not None:
+            data["field_map"] = {key: source.to_json() for key, source in self.field_map.items()}
+        return data
+
+
+class ValidationResult(BaseModel):
+    """What the last check against Jira found; ``ok`` means nothing is missing or unknown."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ok: bool
+    jira_status: int | None
+    account_id: str | None = None
+    display_name: str | None = None
+    checked_at: AwareDatetime
+    missing_permissions: list[str] = Field(default_factory=list)
+    unknown_statuses: list[str] = Field(default_factory=list)
+
+
+class StoredCredential(CredentialSettings):
+    """A credential as kept in the table: settings plus bookkeeping, never the secrets."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    credential_id: str
+    secret_version: str
+    validation: ValidationResult
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    version: int = Field(ge=1)
+
+
+def mask_token(token: str) -> str:
+    """``"****"`` plus the token's last 4 characters (the API contract); tokens have 8 or more."""
+    return "****" + token[-4:]

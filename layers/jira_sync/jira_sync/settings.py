@@ -1,0 +1,72 @@
+"""The service's configuration, read once per container from the Lambda environment.
+
+This is the only module that reads ``os.environ``: everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def _flag(value: object) -> object:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return value
+
+
+def _base_url(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip().rstrip("/") or None
+    return value
+
+
+class Settings(BaseModel):
+    """What the functions need to know about their stack; names mirror template.yaml."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(min_length=1)
+    event_bus_name: str = Field(min_length=1)
+    event_source: str = Field(default="findings", min_length=1)
+    secret_prefix: str = Field(min_length=1)
+    allowed_hosts: Annotated[list[str], BeforeValidator(_comma_list)] = Field(default_factory=list)
+    # None: webhook URLs are built from the API domain of the request.
+    public_base_url: Annotated[str | None, BeforeValidator(_base_url)] = None
+    # Only the local stack sets this, so credentials may point at the loopback Jira emulator.
+    allow_loopback: Annotated[bool, BeforeValidator(_flag)] = False
+    stage: str = "dev"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from ``JIRA_SYNC_*`` variables (e.g. ``JIRA_SYNC_TABLE_NAME``)."""
+        prefix = "JIRA_SYNC_"
+        values = {
+            name.removeprefix(prefix).lower(): value
+            for name, value in environ.items()
+            if name.startswith(prefix)
+        }
+        return cls.model_validate(values)
+
+
+@cache
+def get_settings() -> Settings:
+    """The container's settings; read on first use, not at import time."""
+    return Settings.from_environ(os.environ)

@@ -1,0 +1,3 @@
+"""Shared pytest wiring: the emulator and devstack fixtures live in tests/fixtures/."""
+
+pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.devstack"]

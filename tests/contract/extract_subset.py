@@ -1,0 +1,171 @@
+"""Cut the project's slice out of Atlassian's Jira Cloud platform OpenAPI spec.
+
+The full spec is 2.4 MB and lives outside the repository (../shared/contracts/); the project must
+stand alone, so the contract tests read the committed subset written by this script. Only the
+operations in OPERATIONS are kept, with every component they reference, transitively; each kept
+object is copied unchanged, so the subset says exactly what Atlassian's spec says.
+
+Usage: python -m tests.contract.extract_subset /path/to/jira-platform-openapi-v3.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+SUBSET_PATH = Path(__file__).with_name("jira-openapi-subset.json")
+
+# (method, path) of every Jira REST v3 operation the project calls or the emulator serves.
+OPERATIONS: tuple[tuple[str, str], ...] = (
+    ("get", "/rest/api/3/myself"),
+    ("get", "/rest/api/3/serverInfo"),
+    ("get", "/rest/api/3/project/{projectIdOrKey}"),
+    ("get", "/rest/api/3/project/search"),
+    ("get", "/rest/api/3/project/{projectIdOrKey}/statuses"),
+    ("get", "/rest/api/3/priority"),
+    ("get", "/rest/api/3/status"),
+    ("get", "/rest/api/3/field"),
+    ("get", "/rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes"),
+    ("get", "/rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}"),
+    ("post", "/rest/api/3/issue"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}"),
+    ("put", "/rest/api/3/issue/{issueIdOrKey}"),
+    ("delete", "/rest/api/3/issue/{issueIdOrKey}"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/transitions"),
+    ("post", "/rest/api/3/issue/{issueIdOrKey}/transitions"),
+    ("post", "/rest/api/3/issue/{issueIdOrKey}/attachments"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/comment"),
+    ("post", "/rest/api/3/issue/{issueIdOrKey}/comment"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}"),
+    ("put", "/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}"),
+    ("get", "/rest/api/3/mypermissions"),
+    ("get", "/rest/api/3/search/jql"),
+    # Further routes the Jira emulator serves (devstack/jira_emulator), held to the spec too.
+    ("get", "/rest/api/3/status/{idOrName}"),
+    ("get", "/rest/api/3/resolution"),
+    ("get", "/rest/api/3/issuetype"),
+    ("put", "/rest/api/3/issue/{issueIdOrKey}/assignee"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/properties"),
+    ("delete", "/rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
+    ("put", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
+    ("delete", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
+    ("get", "/rest/api/3/attachment/{id}"),
+    ("get", "/rest/api/3/attachment/content/{id}"),
+    ("post", "/rest/api/3/search/jql"),
+)
+
+_SOURCE_NOTE = (
+    "Subset of Atlassian's Jira Cloud platform REST API OpenAPI spec ({title}, version {version}, "
+    "{license}), extracted by tests/contract/extract_subset.py; see ../shared/contracts/ in the "
+    "project's parent for the full file"
+)
+
+
+def _local_refs(node: Any) -> Iterator[str]:
+    """Yield every local `$ref` target ("#/components/...") found anywhere under node."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if not ref.startswith("#/"):
+                raise ValueError(f"non-local $ref {ref!r} is not supported")
+            yield ref
+        for value in node.values():
+            yield from _local_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _local_refs(item)
+
+
+def _pointer_parts(ref: str) -> list[str]:
+    return [part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/")]
+
+
+def extract_subset(
+    spec: dict[str, Any], operations: tuple[tuple[str, str], ...] = OPERATIONS
+) -> dict[str, Any]:
+    """Return a standalone OpenAPI document holding only `operations` and what they reference."""
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path in operations:
+        try:
+            operation = spec["paths"][path][method]
+        except KeyError:
+            raise KeyError(f"{method.upper()} {path} is not in the spec") from None
+        paths.setdefault(path, {})[method] = operation
+        shared = spec["paths"][path].get("parameters")
+        if shared is not None:
+            paths[path]["parameters"] = shared
+
+    components: dict[str, dict[str, Any]] = {}
+    pending = list(_local_refs(paths))
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        parts = _pointer_parts(ref)
+        if len(parts) != 3 or parts[0] != "components":
+            raise ValueError(f"$ref {ref!r} does not name a component")
+        target = spec["components"][parts[1]][parts[2]]
+        components.setdefault(parts[1], {})[parts[2]] = target
+        pending.extend(_local_refs(target))
+
+    schemes_used = {
+        name
+        for item in paths.values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for requirement in operation.get("security", [])
+        for name in requirement
+    }
+    if schemes_used:
+        all_schemes = spec["components"]["securitySchemes"]
+        components["securitySchemes"] = {name: all_schemes[name] for name in schemes_used}
+
+    tags_used = {
+        tag
+        for item in paths.values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for tag in operation.get("tags", [])
+    }
+    info = dict(spec["info"])
+    info["x-source"] = _SOURCE_NOTE.format(
+        title=info["title"], version=info["version"], license=info["license"]["name"]
+    )
+    subset: dict[str, Any] = {
+        "openapi": spec["openapi"],
+        "info": info,
+        "servers": spec.get("servers", []),
+        "tags": [tag for tag in spec.get("tags", []) if tag["name"] in tags_used],
+        "paths": paths,
+        "components": {kind: dict(sorted(items.items())) for kind, items in components.items()},
+    }
+    return subset
+
+
+def render(subset: dict[str, Any]) -> str:
+    """Serialise deterministically so the committed file can be compared byte for byte."""
+    return json.dumps(subset, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("spec", type=Path, help="Atlassian's full jira-platform-openapi-v3.json")
+    parser.add_argument("--output", type=Path, default=SUBSET_PATH)
+    args = parser.parse_args(argv)
+    spec = json.loads(args.spec.read_text(encoding="utf-8"))
+    subset = extract_subset(spec)
+    args.output.write_text(render(subset), encoding="utf-8")
+    print(
+        f"wrote {args.output}: {len(OPERATIONS)} operations, "
+        f"{len(subset['components'].get('schemas', {}))} schemas"
+    )
+
+
+if __name__ == "__main__":
+    main()
