@@ -69,9 +69,7 @@ def register(router: Router, core: Core) -> None:
         order = req.arg("orderBy")
         newest_first = COMMENT_ORDERS.get(order or "created")
         if newest_first is None:
-            raise JiraError(
-                400, [f"Comments can only be ordered by created, not by '{order}'."]
-            )
+            raise JiraError(400, [f"Comments can only be ordered by created, not by '{order}'."])
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             start = int(req.arg("startAt") or 0)

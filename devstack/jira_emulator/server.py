@@ -51,7 +51,11 @@ TENANT_INFO = "/_edge/tenant_info"
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 # A client that gives up (a timeout against an injected latency, say) closes its socket; writing
 # the late answer then fails with one of these. Normal for a server, so not worth a traceback.
-CLIENT_DISCONNECTS: tuple[type[OSError], ...] = ()  # TMP
+CLIENT_DISCONNECTS: tuple[type[OSError], ...] = (
+    BrokenPipeError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+)
 
 
 def api_router(core: Core) -> Router:

@@ -75,9 +75,11 @@ def test_given_latency_fault_when_client_hangs_up_then_no_traceback_on_stderr(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert "Error" not in err
-    assert emulator_session("svc@example.com", "svc-token").get(
-        f"{jira.base_url}{MYSELF}", timeout=5
-    ).ok
+    assert (
+        emulator_session("svc@example.com", "svc-token")
+        .get(f"{jira.base_url}{MYSELF}", timeout=5)
+        .ok
+    )
 
 
 def test_given_client_read_timeout_when_latency_fault_then_no_traceback_on_stderr(
@@ -108,9 +110,8 @@ class _FailingEmulator(JiraEmulator):
 def test_given_a_real_error_in_the_handler_then_its_traceback_still_reaches_stderr(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with _FailingEmulator() as emulator:
-        with pytest.raises(requests.ConnectionError):
-            requests.get(f"{emulator.base_url}{MYSELF}", timeout=5)
+    with _FailingEmulator() as emulator, pytest.raises(requests.ConnectionError):
+        requests.get(f"{emulator.base_url}{MYSELF}", timeout=5)
     err = capsys.readouterr().err
     assert "Traceback" in err
     assert "RuntimeError: emulator bug under test" in err

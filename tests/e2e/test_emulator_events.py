@@ -158,8 +158,12 @@ def test_given_webhook_when_comment_created_then_payload_has_comment_and_issue_b
     register(jira, receiver)
     url = f"{jira.base_url}/rest/api/3/issue/{key}/comment"
     emulator_session(*ALICE).post(url, json={"body": doc("PR merged")}, timeout=5)
-    (payload,) = payloads(receiver, 1)
-    assert payload["webhookEvent"] == "comment_created"
+    # Jira sends a comment twice: as the `comment_created` event and, for webhooks that follow
+    # issues only, as `jira:issue_updated` of type `issue_commented`.
+    by_event = {p["webhookEvent"]: p for p in payloads(receiver, 2)}
+    assert by_event["jira:issue_updated"]["issue_event_type_name"] == "issue_commented"
+    assert by_event["jira:issue_updated"]["comment"]["body"] == "PR merged"
+    payload = by_event["comment_created"]
     assert "user" not in payload
     assert payload["comment"]["body"] == "PR merged"
     assert payload["comment"]["author"]["displayName"] == "Alice Example"

@@ -28,7 +28,9 @@ class Mark:
     def to_adf(self) -> Node:
         if self.kind != "link":
             return {"type": self.kind}
-        attrs = {"href": self.href} if self.title is None else {"href": self.href, "title": self.title}
+        attrs = (
+            {"href": self.href} if self.title is None else {"href": self.href, "title": self.title}
+        )
         return {"type": "link", "attrs": attrs}
 
 
