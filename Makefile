@@ -78,7 +78,7 @@ test: install lint typecheck validate
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install
-	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b" || exit 1; done
+	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=layers/jira_sync:. $(PY) "$$b" || exit 1; done
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .hypothesis

@@ -73,6 +73,18 @@ def banner(stack: Devstack) -> str:
             "project_key": "SEC",
         }
     )
+    jira_site = stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080"
+    ticket = json.dumps(
+        {
+            "credential_id": "<credential_id>",
+            "issue": {
+                "name": "SQL injection in /search",
+                "description": "The **q** parameter is not escaped.",
+                "severity": "high",
+                "due_date": "2030-01-31",
+            },
+        }
+    )
     lines += [
         "",
         "Example session:",
@@ -80,6 +92,10 @@ def banner(stack: Devstack) -> str:
         f"  curl -s -X POST {api}/credentials -H 'content-type: application/json' \\",
         f"       -d '{create}'",
         f"  curl -s {api}/credentials/<credential_id>     # shows its webhook_url",
+        f"  curl -s -X POST {api}/issues/finding-1/ticket -H 'content-type: application/json' \\",
+        f"       -d '{ticket}'",
+        f"  curl -s {api}/issues/finding-1                 # the link and the timeline",
+        f"  curl -s -u svc@example.com:svc-token {jira_site}/rest/api/3/issue/SEC-1",
         "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",
         f"    aws --endpoint-url {stack.dynamodb_endpoint} --region us-east-1 \\",
         f"    dynamodb scan --table-name {stack.table_name}",

@@ -7,7 +7,6 @@ never logged: request bodies carry API tokens.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -15,24 +14,23 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync import credentials
-from jira_sync.errors import NotFound
 from jira_sync.http_api import (
     Event,
     Response,
-    error_response,
+    Route,
+    dispatch,
     json_body,
     json_response,
     no_content,
     path_parameter,
     public_base_url,
+    remaining_time,
 )
 from jira_sync.models import CredentialCreate, CredentialPatch
 from jira_sync.settings import get_settings
 
 logger = Logger()
 tracer = Tracer()
-
-Route = Callable[[Event, LambdaContext], Response]
 
 
 def health(event: Event, context: LambdaContext) -> Response:
@@ -42,7 +40,7 @@ def health(event: Event, context: LambdaContext) -> Response:
 def create_credential(event: Event, context: LambdaContext) -> Response:
     request = CredentialCreate.model_validate(json_body(event))
     view = credentials.create_credential(
-        request, base_url=_base_url(event), remaining_time=_remaining_time(context)
+        request, base_url=_base_url(event), remaining_time=remaining_time(context)
     )
     logger.info("credential created", credential_id=view["credential_id"])
     return json_response(201, view)
@@ -64,7 +62,7 @@ def update_credential(event: Event, context: LambdaContext) -> Response:
         credential_id,
         patch,
         base_url=_base_url(event),
-        remaining_time=_remaining_time(context),
+        remaining_time=remaining_time(context),
     )
     logger.info("credential updated", credential_id=credential_id)
     return json_response(200, view)
@@ -79,7 +77,7 @@ def delete_credential(event: Event, context: LambdaContext) -> Response:
 
 def validate_credential(event: Event, context: LambdaContext) -> Response:
     credential_id = path_parameter(event, "credential_id")
-    result = credentials.validate_credential(credential_id, remaining_time=_remaining_time(context))
+    result = credentials.validate_credential(credential_id, remaining_time=remaining_time(context))
     logger.info(
         "credential validated",
         credential_id=credential_id,
@@ -105,29 +103,8 @@ ROUTES: dict[str, Route] = {
 )
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
-    route_key = str(event.get("routeKey", ""))
-    logger.append_keys(route=route_key)
-    route = ROUTES.get(route_key)
-    try:
-        if route is None:
-            raise NotFound(f"no route {route_key!r}")
-        response = route(event, context)
-    except Exception as error:
-        response = error_response(error)
-        if response["statusCode"] == 500:
-            logger.exception("unexpected error", error_type=type(error).__name__)
-        else:
-            logger.info(
-                "request refused",
-                status=response["statusCode"],
-                error_type=type(error).__name__,
-            )
-    return response
+    return dispatch(ROUTES, event, context, logger)
 
 
 def _base_url(event: Event) -> str:
     return public_base_url(event, get_settings())
-
-
-def _remaining_time(context: LambdaContext) -> Callable[[], float]:
-    return lambda: context.get_remaining_time_in_millis() / 1000

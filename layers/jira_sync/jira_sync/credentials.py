@@ -16,7 +16,14 @@ from pydantic import SecretStr
 
 from jira_sync import secrets, store
 from jira_sync.errors import Conflict, NotFound, ValidationFailed
-from jira_sync.jira import JiraAuthError, JiraError, JiraNotFound, JiraRejected, get_client
+from jira_sync.jira import (
+    JiraAuthError,
+    JiraClient,
+    JiraError,
+    JiraNotFound,
+    JiraRejected,
+    get_client,
+)
 from jira_sync.jira_url import normalize_jira_url, resolve_host
 from jira_sync.models import (
     REQUIRED_PERMISSIONS,
@@ -216,6 +223,19 @@ def _result(
         missing_permissions=missing,
         unknown_statuses=unknown,
     )
+
+
+def load_credential(credential_id: str) -> StoredCredential:
+    """The stored credential; ``NotFound`` for an unknown or malformed id."""
+    return _load(credential_id)
+
+
+def credential_client(
+    credential: StoredCredential, remaining_time: RemainingTime | None = None
+) -> JiraClient:
+    """The container's Jira client of a stored credential (its token read through the cache)."""
+    token = _secret_of(credential).api_token.get_secret_value()
+    return get_client(credential.url, credential.email, token, remaining_time)
 
 
 def _load(credential_id: str) -> StoredCredential:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from jira_sync.errors import DomainError, NotFound, ValidationFailed
@@ -28,6 +30,7 @@ from jira_sync.settings import Settings
 
 Event = Mapping[str, Any]
 Response = dict[str, Any]
+Route = Callable[[Event, LambdaContext], Response]
 
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _FRIENDLY = {
@@ -37,6 +40,36 @@ _FRIENDLY = {
     "model_attributes_type": "must be a JSON object",
     "dict_type": "must be a JSON object",
 }
+
+
+def dispatch(
+    routes: Mapping[str, Route], event: Event, context: LambdaContext, logger: Logger
+) -> Response:
+    """Runs the route of ``event["routeKey"]``; every error becomes its response here.
+
+    The event is never logged: request bodies carry API tokens.
+    """
+    route_key = str(event.get("routeKey", ""))
+    logger.append_keys(route=route_key)
+    route = routes.get(route_key)
+    try:
+        if route is None:
+            raise NotFound(f"no route {route_key!r}")
+        return route(event, context)
+    except Exception as error:
+        response = error_response(error)
+        if response["statusCode"] == 500:
+            logger.exception("unexpected error", error_type=type(error).__name__)
+        else:
+            logger.info(
+                "request refused", status=response["statusCode"], error_type=type(error).__name__
+            )
+        return response
+
+
+def remaining_time(context: LambdaContext) -> Callable[[], float]:
+    """Seconds the invocation has left, as the Jira client's deadline."""
+    return lambda: context.get_remaining_time_in_millis() / 1000
 
 
 def json_response(status: int, body: Any) -> Response:

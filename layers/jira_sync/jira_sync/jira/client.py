@@ -161,6 +161,47 @@ class JiraClient:
             result[name] = isinstance(entry, dict) and entry.get("havePermission") is True
         return result
 
+    def create_meta_issue_types(self, project_key: str) -> list[dict[str, Any]]:
+        """The issue types a project can create (every page)."""
+        path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes", project_key)
+        return self._pages(path, "issueTypes")
+
+    def create_meta_fields(self, project_key: str, issue_type_id: str) -> list[dict[str, Any]]:
+        """The create screen's fields of one issue type (every page)."""
+        path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes/{}", project_key, issue_type_id)
+        return self._pages(path, "fields")
+
+    def create_issue(
+        self, fields: Mapping[str, Any], properties: Sequence[Mapping[str, Any]] = ()
+    ) -> dict[str, Any]:
+        """``POST /issue``: ``{id, key, self}``. Never retried: a create is not idempotent."""
+        body: dict[str, Any] = {"fields": dict(fields)}
+        if properties:
+            body["properties"] = [dict(item) for item in properties]
+        return self._object("POST", "/rest/api/3/issue", json=body, expected=(201,))
+
+    def add_attachment(self, issue_key: str, filename: str, content: bytes) -> list[Any]:
+        """Uploads one file; Jira wants the part named ``file`` and its XSRF opt-out header."""
+        return self._list(
+            "POST",
+            api_path("/rest/api/3/issue/{}/attachments", issue_key),
+            files={"file": (filename, content, "text/csv")},
+            headers={"X-Atlassian-Token": "no-check"},
+            expected=(200,),
+        )
+
+    def search_keys(self, jql: str, max_results: int = 10) -> list[dict[str, Any]]:
+        """Issues matching ``jql`` (``id`` and ``key`` only), first page."""
+        data = self._object(
+            "GET",
+            "/rest/api/3/search/jql",
+            params={"jql": jql, "fields": "key", "maxResults": max_results},
+        )
+        issues = data.get("issues")
+        return (
+            [item for item in issues if isinstance(item, dict)] if isinstance(issues, list) else []
+        )
+
     # -- plumbing --------------------------------------------------------------------------
 
     def request_json(
@@ -293,6 +334,22 @@ class JiraClient:
         if not isinstance(data, list):
             raise _shape_error(method, path, "a JSON array", kwargs.get("idempotent"))
         return data
+
+    def _pages(self, path: str, key: str, page_size: int = 50) -> list[dict[str, Any]]:
+        """Every item of a ``startAt``/``maxResults``/``total`` paged list."""
+        items: list[dict[str, Any]] = []
+        while True:
+            data = self._object(
+                "GET", path, params={"startAt": len(items), "maxResults": page_size}
+            )
+            page = data.get(key)
+            page = (
+                [item for item in page if isinstance(item, dict)] if isinstance(page, list) else []
+            )
+            items.extend(page)
+            total = data.get("total")
+            if not page or not isinstance(total, int) or len(items) >= total:
+                return items
 
     def _url(self, path: str) -> str:
         if not path.startswith("/") or path.startswith("//") or "://" in path:

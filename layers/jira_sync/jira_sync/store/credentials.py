@@ -1,4 +1,4 @@
-"""The DynamoDB table: the only code that talks to it.
+"""Credential items of the table.
 
 Credential item: ``pk = "CREDENTIAL"``, ``sk = <credential_id>`` (listing is one Query), holding
 the non-secret settings, the Secrets Manager ``secret_version`` in use, the last ``validation``,
@@ -8,34 +8,21 @@ the non-secret settings, the Secrets Manager ``secret_version`` in use, the last
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any
-
-import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from jira_sync.errors import Conflict, NotFound
 from jira_sync.models import StoredCredential
-from jira_sync.settings import get_settings
+from jira_sync.store.client import dynamodb_client
+from jira_sync.store.client import table as _table
+from jira_sync.store.codec import from_item as _from_item
+from jira_sync.store.codec import to_item as _to_item
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 CREDENTIAL_PK = "CREDENTIAL"
 LINKS_GSI = "gsi1"
-_KEY_ATTRIBUTES = frozenset({"pk", "sk", "gsi1pk", "gsi1sk", "expires_at"})
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-@cache
-def dynamodb_client() -> DynamoDBClient:
-    """The container's client, built on first use (endpoint from AWS_ENDPOINT_URL_* if set)."""
-    return boto3.client("dynamodb")
 
 
 def links_partition(credential_id: str) -> str:
@@ -147,10 +134,6 @@ def has_links(credential_id: str) -> bool:
     return response["Count"] > 0
 
 
-def _table() -> str:
-    return get_settings().table_name
-
-
 def _credential_key(credential_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"pk": {"S": CREDENTIAL_PK}, "sk": {"S": credential_id}}
 
@@ -159,27 +142,3 @@ def _credential_data(credential: StoredCredential) -> dict[str, Any]:
     data = credential.settings_json()
     data.update(credential.model_dump(mode="json", exclude=set(data)))
     return data
-
-
-def _to_item(data: Mapping[str, Any]) -> dict[str, AttributeValueTypeDef]:
-    """Plain JSON to DynamoDB attributes (floats become Decimal, as DynamoDB requires)."""
-    plain = json.loads(json.dumps(data), parse_float=Decimal)
-    return {key: _serializer.serialize(value) for key, value in plain.items()}
-
-
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: _plain(_deserializer.deserialize(value))
-        for key, value in item.items()
-        if key not in _KEY_ATTRIBUTES
-    }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value

@@ -1,0 +1,170 @@
+"""Round trips per operation, counted (not timed): Jira calls from the emulator's request log,
+AWS calls through botocore's event hooks. Runs the real handlers in-process against the Jira
+emulator and moto; prints one line per operation.
+
+    make bench        (or: PYTHONPATH=layers/jira_sync:. .venv/bin/python bench/round_trips.py)
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import boto3
+import requests
+from moto import mock_aws
+
+from devstack.jira_emulator import JiraEmulator
+from jira_sync import create_meta, events
+from tests.support.moto_aws import (
+    ENDPOINT_VARIABLES,
+    SECRET_PREFIX,
+    TABLE_NAME,
+    create_table_from_template,
+    forget_container_state,
+)
+
+
+class Context:
+    """The parts of Lambda's context object the handlers read."""
+
+    function_name = "jira-sync-bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:jira-sync-bench"
+    aws_request_id = "00000000-0000-4000-8000-000000000000"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000
+
+
+class AwsCalls:
+    """Counts every AWS API call made through boto3's default session."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        boto3.setup_default_session()
+        assert boto3.DEFAULT_SESSION is not None
+        boto3.DEFAULT_SESSION.events.register("before-call.*.*", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    def take(self) -> Counter[str]:
+        taken, self.calls = self.calls, Counter()
+        return taken
+
+
+def event(method: str, route: str, path: str, params: dict[str, str], body: Any) -> dict[str, Any]:
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {route}",
+        "rawPath": path,
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "domainName": "bench.execute-api.us-east-1.amazonaws.com",
+            "http": {"method": method, "path": path},
+            "requestId": "bench",
+            "routeKey": f"{method} {route}",
+        },
+        "pathParameters": params,
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def jira_calls(jira: JiraEmulator) -> list[str]:
+    log = requests.get(f"{jira.base_url}/_emulator/requests", timeout=5).json()
+    requests.delete(f"{jira.base_url}/_emulator/requests", timeout=5)
+    entries = log if isinstance(log, list) else log["requests"]
+    return [f"{e['method']} {e['path']}" for e in entries]
+
+
+def environment() -> None:
+    for name in ENDPOINT_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        JIRA_SYNC_TABLE_NAME=TABLE_NAME,
+        JIRA_SYNC_EVENT_BUS_NAME="default",
+        JIRA_SYNC_SECRET_PREFIX=SECRET_PREFIX,
+        JIRA_SYNC_ALLOW_LOOPBACK="1",
+        JIRA_SYNC_PUBLIC_BASE_URL="https://bench.example.com",
+        POWERTOOLS_TRACE_DISABLED="1",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+    )
+
+
+def new_container() -> None:
+    """What a cold Lambda container starts without."""
+    forget_container_state()
+    create_meta.clear_cache()
+    events.events_client.cache_clear()
+
+
+def report(name: str, jira: list[str], aws: Counter[str]) -> None:
+    aws_text = ", ".join(f"{call} {count}" for call, count in sorted(aws.items())) or "none"
+    print(f"{name:<44} jira calls {len(jira):>2}   aws calls {sum(aws.values()):>2}  ({aws_text})")
+    for call in jira:
+        print(f"{'':<46}{call}")
+
+
+def main() -> None:
+    environment()
+    with JiraEmulator() as jira, mock_aws():
+        counter = AwsCalls()
+        create_table_from_template()
+        new_container()
+        credentials: ModuleType = importlib.import_module("functions.credentials.app")
+        tickets: ModuleType = importlib.import_module("functions.tickets.app")
+        body = {
+            "name": "bench",
+            "url": jira.base_url,
+            "email": "svc@example.com",
+            "api_token": "svc-token",
+            "project_key": "SEC",
+        }
+        created = credentials.lambda_handler(
+            event("POST", "/credentials", "/credentials", {}, body), Context()
+        )
+        assert created["statusCode"] == 201, created["body"]
+        credential_id = json.loads(created["body"])["credential_id"]
+        jira_calls(jira)
+        counter.take()
+
+        def create(issue_id: str, snapshot: bool = False) -> Callable[[], None]:
+            def run() -> None:
+                request: dict[str, Any] = {
+                    "credential_id": credential_id,
+                    "issue": {"name": f"finding {issue_id}", "description": "**bench**"},
+                }
+                if snapshot:
+                    request["snapshot"] = {"rows": [{"asset": "a", "port": 443}]}
+                route, path = "/issues/{issue_id}/ticket", f"/issues/{issue_id}/ticket"
+                call = event("POST", route, path, {"issue_id": issue_id}, request)
+                answer = tickets.lambda_handler(call, Context())
+                assert answer["statusCode"] == 201, answer["body"]
+
+            return run
+
+        def measure(name: str, run: Callable[[], None]) -> None:
+            run()
+            report(name, jira_calls(jira), counter.take())
+
+        new_container()
+        measure("create ticket, cold container", create("cold"))
+        measure("create ticket, warm", create("warm"))
+        measure("create ticket with snapshot, warm", create("snap", snapshot=True))
+        measure("same create retried (replayed)", create("warm"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Lambda handler of the ticket routes (API Gateway HTTP API, payload v2).
+
+Each route parses its input, calls one use case of ``jira_sync.tickets`` and returns the
+result; every error becomes a response in ``jira_sync.http_api.error_response``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_sync import tickets
+from jira_sync.http_api import (
+    Event,
+    Response,
+    Route,
+    dispatch,
+    json_body,
+    json_response,
+    no_content,
+    path_parameter,
+    remaining_time,
+)
+from jira_sync.issue_models import TicketCreate
+
+logger = Logger()
+tracer = Tracer()
+
+
+def create_ticket(event: Event, context: LambdaContext) -> Response:
+    issue_id = path_parameter(event, "issue_id")
+    request = TicketCreate.model_validate(json_body(event))
+    result = tickets.create_ticket(
+        issue_id,
+        request,
+        remaining_time=remaining_time(context),
+    )
+    logger.info(
+        "ticket linked",
+        issue_id=issue_id,
+        jira_key=result["jira"]["key"],
+        attachment=result["attachment"]["status"],
+    )
+    return json_response(201, result)
+
+
+def unlink_ticket(event: Event, context: LambdaContext) -> Response:
+    issue_id = path_parameter(event, "issue_id")
+    tickets.unlink_ticket(issue_id)
+    logger.info("ticket unlinked", issue_id=issue_id)
+    return no_content()
+
+
+def get_issue(event: Event, context: LambdaContext) -> Response:
+    return json_response(200, tickets.get_issue(path_parameter(event, "issue_id")))
+
+
+ROUTES: dict[str, Route] = {
+    "POST /issues/{issue_id}/ticket": create_ticket,
+    "DELETE /issues/{issue_id}/ticket": unlink_ticket,
+    "GET /issues/{issue_id}": get_issue,
+}
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return dispatch(ROUTES, event, context, logger)

@@ -1,0 +1,119 @@
+"""Markdown (CommonMark, GFM tables and strikethrough) as an ADF doc Jira accepts.
+
+ADF nests less than Markdown: list items and quotes hold only paragraphs, lists and code
+blocks. What does not fit is reshaped where it stands rather than refused, so a description
+always goes through: a heading becomes a strong paragraph, a quote gives up its frame, a table
+its grid (a paragraph per row), a rule becomes `---` as text. Raw HTML is shown as text, never
+interpreted. Empty input gives a doc with no content, as `plain_text_to_adf` does: the schema
+asks for no block in a doc, and an empty paragraph would only add a blank line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.tree import SyntaxTreeNode
+
+from jira_sync.adf.inline import inline_content
+from jira_sync.adf.nodes import STRONG, Node, document, paragraph, text
+from jira_sync.adf.plain import plain_paragraphs
+from jira_sync.adf.tables import table, table_as_paragraphs
+
+# Where blocks land: the doc takes any block; list items and quotes far fewer.
+type Place = Literal["doc", "item", "quote"]
+
+# Blocks a list item may start with (Atlassian's editor schema); anything else gets an empty
+# paragraph before it, which is also what an empty item holds.
+_ITEM_STARTS = frozenset({"paragraph", "codeBlock"})
+
+
+@cache
+def _parser() -> MarkdownIt:
+    # maxNesting as markdown-it's default preset: the commonmark preset's 20 drops deeper content.
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "maxNesting": 100})
+    return md.enable(["table", "strikethrough"])
+
+
+def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
+    """An ADF doc of `markdown`, with `footer` as plain-text paragraphs at the end."""
+    tree = SyntaxTreeNode(_parser().parse(markdown))
+    content = _blocks(tree.children, "doc")
+    if footer:
+        content.extend(plain_paragraphs(footer))
+    return document(content)
+
+
+def _blocks(nodes: Sequence[SyntaxTreeNode], place: Place) -> list[Node]:
+    blocks: list[Node] = []
+    for node in nodes:
+        blocks.extend(_block(node, place))
+    return blocks
+
+
+def _block(node: SyntaxTreeNode, place: Place) -> list[Node]:
+    kind = node.type
+    if kind == "paragraph":
+        return [paragraph(inline_content(node))]
+    if kind == "heading":
+        if place == "doc":
+            level = int(node.tag.removeprefix("h"))
+            return [{"type": "heading", "attrs": {"level": level}, "content": inline_content(node)}]
+        return [paragraph(inline_content(node, (STRONG,)))]
+    if kind in ("fence", "code_block"):
+        return [_code_block(node)]
+    if kind in ("bullet_list", "ordered_list"):
+        return _list(node)
+    if kind == "blockquote":
+        if place == "doc":
+            return [
+                {
+                    "type": "blockquote",
+                    "content": _blocks(node.children, "quote") or [paragraph([])],
+                }
+            ]
+        return _blocks(node.children, place)
+    if kind == "hr":
+        # markdown-it's markup for `---` is `----`; its marker thrice reads as typed.
+        return [{"type": "rule"}] if place == "doc" else [paragraph(text(node.markup[:1] * 3))]
+    if kind == "table":
+        return table(node) if place == "doc" else table_as_paragraphs(node)
+    if node.children:
+        return _blocks(node.children, place)
+    # html_block, and whatever a future rule may add: its source, line for line.
+    return plain_paragraphs(node.content)
+
+
+def _code_block(node: SyntaxTreeNode) -> Node:
+    """A `codeBlock` of one unmarked text node; none at all when the code is empty."""
+    block: Node = {"type": "codeBlock"}
+    words = unescapeAll(node.info).split() if node.type == "fence" else []
+    if words:
+        block["attrs"] = {"language": words[0]}
+    content = text(node.content.removesuffix("\n"))
+    if content:
+        block["content"] = content
+    return block
+
+
+def _list(node: SyntaxTreeNode) -> list[Node]:
+    items = [_list_item(item) for item in node.children if item.type == "list_item"]
+    if not items:
+        return []
+    if node.type == "bullet_list":
+        return [{"type": "bulletList", "content": items}]
+    ordered: Node = {"type": "orderedList", "content": items}
+    start = node.attrs.get("start")
+    if start is not None and int(start) != 1:
+        ordered["attrs"] = {"order": int(start)}
+    return [ordered]
+
+
+def _list_item(node: SyntaxTreeNode) -> Node:
+    content = _blocks(node.children, "item")
+    if not content or content[0]["type"] not in _ITEM_STARTS:
+        content.insert(0, paragraph([]))
+    return {"type": "listItem", "content": content}

@@ -1,0 +1,53 @@
+"""GFM tables as ADF tables, or as one paragraph per row where ADF allows no table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal
+
+from markdown_it.tree import SyntaxTreeNode
+
+from jira_sync.adf.inline import inline_content
+from jira_sync.adf.nodes import STRONG, Node, merge_text, paragraph, text
+
+_ALIGN: dict[str, Literal["center", "end"]] = {
+    "text-align:center": "center",
+    "text-align:right": "end",
+}
+
+
+def table(node: SyntaxTreeNode) -> list[Node]:
+    """`table` > `tableRow` > `tableHeader`/`tableCell` > paragraph (every cell needs a block)."""
+    rows: list[Node] = []
+    for row in _rows(node):
+        cells = [_cell(cell) for cell in row.children]
+        if cells:
+            rows.append({"type": "tableRow", "content": cells})
+    return [{"type": "table", "content": rows}] if rows else []
+
+
+def table_as_paragraphs(node: SyntaxTreeNode) -> list[Node]:
+    """Rows as `a | b` paragraphs, header cells strong: for list items and quotes."""
+    paragraphs: list[Node] = []
+    for row in _rows(node):
+        content: list[Node] = []
+        for index, cell in enumerate(row.children):
+            if index:
+                content.extend(text(" | "))
+            content.extend(inline_content(cell, (STRONG,) if cell.type == "th" else ()))
+        paragraphs.append(paragraph(merge_text(content)))
+    return paragraphs
+
+
+def _rows(node: SyntaxTreeNode) -> Iterator[SyntaxTreeNode]:
+    for section in node.children:
+        yield from (row for row in section.children if row.type == "tr")
+
+
+def _cell(cell: SyntaxTreeNode) -> Node:
+    style = cell.attrs.get("style")
+    align = _ALIGN.get(style) if isinstance(style, str) else None
+    return {
+        "type": "tableHeader" if cell.type == "th" else "tableCell",
+        "content": [paragraph(inline_content(cell), align)],
+    }

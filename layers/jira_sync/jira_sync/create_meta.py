@@ -1,0 +1,106 @@
+"""A project's create screen (issue type id, fields, allowed values), cached per container.
+
+Fetching it costs two Jira calls; a warm create costs none, so creating a ticket is one call.
+The cache is keyed on the Jira site, the account, the project and the issue type, and
+forgets entries after ``TTL_SECONDS`` so a changed screen is seen within minutes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jira_sync.errors import DomainError
+from jira_sync.jira import JiraClient
+
+TTL_SECONDS = 300.0
+MAX_ENTRIES = 64
+
+
+class UnknownIssueType(DomainError):
+    """The credential's issue type is not creatable in its project (422)."""
+
+    status = 422
+    code = "unknown_issue_type"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateMeta:
+    issue_type_id: str
+    issue_type_name: str
+    fields: dict[str, dict[str, Any]]
+
+    def required(self) -> dict[str, str]:
+        """Field id → name of each field Jira requires and fills no default for."""
+        return {
+            field_id: str(meta.get("name") or field_id)
+            for field_id, meta in self.fields.items()
+            if meta.get("required") is True and meta.get("hasDefaultValue") is not True
+        }
+
+
+_cache: dict[tuple[str, str, str, str], tuple[float, CreateMeta]] = {}
+_lock = threading.Lock()
+
+
+def get_create_meta(
+    client: JiraClient,
+    project_key: str,
+    issue_type: str,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> CreateMeta:
+    """The create screen of ``issue_type`` (a name or an id) in ``project_key``."""
+    key = (client.base_url, client.email, project_key, issue_type.casefold())
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None and cached[0] > clock():
+        return cached[1]
+    meta = _fetch(client, project_key, issue_type)
+    with _lock:
+        _cache[key] = (clock() + TTL_SECONDS, meta)
+        while len(_cache) > MAX_ENTRIES:
+            _cache.pop(next(iter(_cache)))
+    return meta
+
+
+def forget(client: JiraClient, project_key: str, issue_type: str) -> None:
+    """Drops one entry, e.g. after Jira refused a create the cached screen allowed."""
+    with _lock:
+        _cache.pop((client.base_url, client.email, project_key, issue_type.casefold()), None)
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _fetch(client: JiraClient, project_key: str, issue_type: str) -> CreateMeta:
+    types = client.create_meta_issue_types(project_key)
+    wanted = issue_type.casefold()
+    found = next(
+        (
+            item
+            for item in types
+            if str(item.get("id")) == issue_type or str(item.get("name", "")).casefold() == wanted
+        ),
+        None,
+    )
+    if found is None:
+        names = sorted(str(item.get("name")) for item in types)
+        raise UnknownIssueType(
+            f"issue type {issue_type!r} cannot be created in project {project_key}: "
+            f"use one of {', '.join(names) or 'none (the account may not create issues)'}",
+            issue_type=issue_type,
+            available=names,
+        )
+    type_id = str(found["id"])
+    fields = {
+        str(meta["fieldId"]): meta
+        for meta in client.create_meta_fields(project_key, type_id)
+        if isinstance(meta.get("fieldId"), str)
+    }
+    return CreateMeta(type_id, str(found.get("name", issue_type)), fields)

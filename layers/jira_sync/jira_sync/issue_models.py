@@ -1,0 +1,157 @@
+"""Shapes of an issue and its ticket: what the tickets API accepts, stores and shows.
+
+Like the credential models, request models forbid unknown fields and hide input in errors.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
+
+from jira_sync.models import IssueState, Severity
+
+MAX_DESCRIPTION = 100_000
+MAX_SNAPSHOT_ROWS = 10_000
+MAX_SNAPSHOT_COLUMNS = 200
+# Ids travel in DynamoDB keys, JQL strings and URLs: keep them to a safe alphabet.
+_ISSUE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
+
+
+def valid_issue_id(value: str) -> bool:
+    return _ISSUE_ID.fullmatch(value) is not None
+
+
+def _filename(value: str) -> str:
+    if not _FILENAME.fullmatch(value) or ".." in value:
+        raise PydanticCustomError(
+            "invalid_filename",
+            "must be a plain file name (letters, digits, '.', '_', '-', spaces; at most 100 "
+            "characters), e.g. findings.csv",
+        )
+    return value if value.lower().endswith(".csv") else f"{value}.csv"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "must not be empty")
+    return value
+
+
+_STRICT = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+Cell = StrictInt | StrictFloat | StrictBool | str | None
+Column = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class IssueInput(BaseModel):
+    """The ``issue`` of ``POST /issues/{issue_id}/ticket``: the finding to turn into a ticket."""
+
+    model_config = _STRICT
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    description: Annotated[
+        str, StringConstraints(max_length=MAX_DESCRIPTION), AfterValidator(_not_blank)
+    ]
+    due_date: date | None = None
+    severity: Severity | None = None
+    state: IssueState | None = None
+
+    def attributes(self) -> dict[str, Any]:
+        """The issue's attributes as plain JSON; ``state`` only when the request sets it."""
+        data: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "severity": self.severity,
+        }
+        if self.state is not None:
+            data["state"] = self.state
+        return data
+
+
+class SnapshotInput(BaseModel):
+    """Rows to attach to the ticket as a CSV file (best effort)."""
+
+    model_config = _STRICT
+
+    filename: Annotated[str | None, AfterValidator(lambda v: v if v is None else _filename(v))] = (
+        None
+    )
+    rows: list[dict[Column, Cell]] = Field(min_length=1, max_length=MAX_SNAPSHOT_ROWS)
+
+
+class TicketCreate(BaseModel):
+    """Body of ``POST /issues/{issue_id}/ticket``."""
+
+    model_config = _STRICT
+
+    credential_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    issue: IssueInput
+    snapshot: SnapshotInput | None = None
+
+
+class JiraLink(BaseModel):
+    """The ticket an issue is linked to; ``base_url`` + ``key`` identify it across sites."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    id: str
+    browse_url: str
+    base_url: str
+    credential_id: str
+
+
+class CreateClaim(BaseModel):
+    """A create in flight: who holds it and until when (epoch seconds)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    token: str
+    request_hash: str
+    until: float
+
+
+class IssueRecord(BaseModel):
+    """An issue as kept in the table."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    issue_id: str
+    name: str = ""
+    description: str = ""
+    state: IssueState = "open"
+    due_date: date | None = None
+    severity: Severity | None = None
+    jira: JiraLink | None = None
+    # The 201 body of the create that made the link, and the hash of that request.
+    create_result: dict[str, Any] | None = None
+    create_request_hash: str | None = None
+    creating: CreateClaim | None = None
+    # None while the issue is only a claim of its first create (not yet an issue to show).
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    version: int = Field(default=0, ge=0)
+
+
+class TimelineEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    at: str
+    source: Literal["api", "jira", "events", "service"]
+    text: str

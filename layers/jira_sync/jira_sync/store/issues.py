@@ -1,0 +1,316 @@
+"""Issue, ticket-link and timeline items of the table.
+
+- Issue: ``pk = "ISSUE#<issue_id>"``, ``sk = "#ISSUE"``; its timeline lines sit in the same
+  partition (``sk = "TL#<at>#<random>"``), so reading an issue with its timeline is one Query.
+- Link: ``pk = "LINK#<jira base url>#<jira key>"``, ``sk = "#LINK"`` — keyed on the Jira site as
+  well as the key, so two sites with the same key never collide; ``gsi1pk`` names the
+  credential, so a credential's links are one Query on ``gsi1``.
+
+A create holds a claim on the issue item (``creating``) from before the Jira call until the
+link is written in the same transaction that releases it: at most one create runs per issue.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from jira_sync.errors import Conflict
+from jira_sync.issue_models import IssueRecord, JiraLink, TimelineEntry
+from jira_sync.store.client import dynamodb_client, table
+from jira_sync.store.codec import from_item, to_item, to_value
+from jira_sync.store.credentials import links_partition
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+
+ISSUE_SK = "#ISSUE"
+LINK_SK = "#LINK"
+TIMELINE_PREFIX = "TL#"
+
+
+def issue_key(issue_id: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": f"ISSUE#{issue_id}"}, "sk": {"S": ISSUE_SK}}
+
+
+def link_key(base_url: str, jira_key: str) -> dict[str, AttributeValueTypeDef]:
+    return {"pk": {"S": f"LINK#{base_url}#{jira_key}"}, "sk": {"S": LINK_SK}}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def timeline_put(issue_id: str, at: datetime, source: str, text: str) -> TransactWriteItemTypeDef:
+    """A timeline line as one write of a transaction."""
+    stamp = iso(at)
+    item = {
+        "pk": f"ISSUE#{issue_id}",
+        "sk": f"{TIMELINE_PREFIX}{stamp}#{secrets.token_hex(4)}",
+        "at": stamp,
+        "source": source,
+        "text": text,
+    }
+    return {"Put": {"TableName": table(), "Item": to_item(item)}}
+
+
+class ClaimRefused(Exception):
+    """Another create holds the issue, or it is linked already; carries the item as it is."""
+
+    def __init__(self, current: IssueRecord | None) -> None:
+        super().__init__("the issue is linked or a create is in flight")
+        self.current = current
+
+
+def claim_create(
+    issue_id: str, *, token: str, request_hash: str, now: datetime, until: float
+) -> IssueRecord | None:
+    """Takes the create claim of an unlinked issue (a new issue gets a bare claim item).
+
+    Returns the item as it was before (None for a new issue): a ``creating`` there is an
+    expired claim taken over, whose create may have reached Jira. Raises ``ClaimRefused``
+    when the issue is linked or a live claim holds it.
+    """
+    client = dynamodb_client()
+    try:
+        response = client.update_item(
+            TableName=table(),
+            Key=issue_key(issue_id),
+            UpdateExpression="SET #creating = :claim, issue_id = :issue_id",
+            ConditionExpression=(
+                "attribute_not_exists(#jira) AND "
+                "(attribute_not_exists(#creating) OR #creating.#until < :now)"
+            ),
+            ExpressionAttributeNames={"#creating": "creating", "#jira": "jira", "#until": "until"},
+            ExpressionAttributeValues=to_item(
+                {
+                    ":claim": {"token": token, "request_hash": request_hash, "until": until},
+                    ":now": now.timestamp(),
+                    ":issue_id": issue_id,
+                }
+            ),
+            ReturnValues="ALL_OLD",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except client.exceptions.ConditionalCheckFailedException as error:
+        item = error.response.get("Item")
+        raise ClaimRefused(_issue(item) if isinstance(item, dict) and item else None) from None
+    old = response.get("Attributes")
+    return None if not old else _issue(old)
+
+
+def release_claim(issue_id: str, token: str, *, expire_only: bool = False) -> None:
+    """Gives our claim up. Nothing reached Jira: the claim goes (with the item, when the issue
+    was new). The outcome is unknown (``expire_only``): the claim stays, expired, so the next
+    create looks in Jira first. A claim that is no longer ours is left alone."""
+    client = dynamodb_client()
+    names = {"#creating": "creating", "#token": "token"}
+    token_value = {":token": {"S": token}}
+    if expire_only:
+        try:
+            client.update_item(
+                TableName=table(),
+                Key=issue_key(issue_id),
+                UpdateExpression="SET #creating.#until = :zero",
+                ConditionExpression="#creating.#token = :token",
+                ExpressionAttributeNames=names | {"#until": "until"},
+                ExpressionAttributeValues=token_value | {":zero": {"N": "0"}},
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            return
+        return
+    try:
+        client.delete_item(
+            TableName=table(),
+            Key=issue_key(issue_id),
+            ConditionExpression="#creating.#token = :token AND attribute_not_exists(created_at)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=token_value,
+        )
+        return
+    except client.exceptions.ConditionalCheckFailedException:
+        pass
+    try:
+        client.update_item(
+            TableName=table(),
+            Key=issue_key(issue_id),
+            UpdateExpression="REMOVE #creating",
+            ConditionExpression="#creating.#token = :token",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=token_value,
+        )
+    except client.exceptions.ConditionalCheckFailedException:
+        return
+
+
+def link_ticket(
+    issue_id: str,
+    link: JiraLink,
+    *,
+    fields: Mapping[str, Any],
+    token: str,
+    request_hash: str,
+    result: Mapping[str, Any],
+    now: datetime,
+    timeline: str,
+) -> None:
+    """Writes the link, the issue's fields, ``jira`` and the create's result, and releases the
+    claim, in one transaction. Raises ``Conflict`` when the claim was lost meanwhile."""
+    names = {"#creating": "creating", "#token": "token", "#jira": "jira", "#version": "version"}
+    values: dict[str, Any] = {
+        ":jira": link.model_dump(mode="json"),
+        ":result": dict(result),
+        ":hash": request_hash,
+        ":now": iso(now),
+        ":one": 1,
+        ":zero": 0,
+        ":token": token,
+        ":open": "open",
+    }
+    sets = [
+        "#jira = :jira",
+        "create_result = :result",
+        "create_request_hash = :hash",
+        "updated_at = :now",
+        "created_at = if_not_exists(created_at, :now)",
+        "#version = if_not_exists(#version, :zero) + :one",
+    ]
+    removes = ["#creating"]
+    for index, (field, value) in enumerate(fields.items()):
+        names[f"#f{index}"] = field
+        if value is None:
+            removes.append(f"#f{index}")
+        else:
+            values[f":f{index}"] = value
+            sets.append(f"#f{index} = :f{index}")
+    if "state" not in fields:
+        names["#state"] = "state"
+        sets.append("#state = if_not_exists(#state, :open)")
+    items: list[TransactWriteItemTypeDef] = [
+        {
+            "Put": {
+                "TableName": table(),
+                "Item": to_item(
+                    {**_link_attributes(link), "issue_id": issue_id, "linked_at": iso(now)}
+                )
+                | link_key(link.base_url, link.key),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        {
+            "Update": {
+                "TableName": table(),
+                "Key": issue_key(issue_id),
+                "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),
+                "ConditionExpression": "#creating.#token = :token AND attribute_not_exists(#jira)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(values),
+            }
+        },
+        timeline_put(issue_id, now, "service", timeline),
+    ]
+    _transact(items, "the ticket could not be linked: another request changed the issue")
+
+
+def record_attachment(
+    issue_id: str, attachment: Mapping[str, Any], *, now: datetime, timeline: str | None
+) -> None:
+    """Stores the snapshot's outcome in the create's result (and a timeline line on failure)."""
+    items: list[TransactWriteItemTypeDef] = [
+        {
+            "Update": {
+                "TableName": table(),
+                "Key": issue_key(issue_id),
+                "UpdateExpression": "SET create_result.attachment = :attachment",
+                "ConditionExpression": "attribute_exists(create_result)",
+                "ExpressionAttributeValues": {":attachment": to_value(dict(attachment))},
+            }
+        }
+    ]
+    if timeline is not None:
+        items.append(timeline_put(issue_id, now, "service", timeline))
+    _transact(items, "the issue changed while the snapshot was attached")
+
+
+def unlink_ticket(issue_id: str, link: JiraLink, *, now: datetime, timeline: str) -> None:
+    """Removes the link and the issue's ``jira`` (Jira is not touched), in one transaction."""
+    names = {"#jira": "jira", "#key": "key", "#version": "version"}
+    items: list[TransactWriteItemTypeDef] = [
+        {
+            "Delete": {
+                "TableName": table(),
+                "Key": link_key(link.base_url, link.key),
+                "ConditionExpression": "issue_id = :issue_id",
+                "ExpressionAttributeValues": {":issue_id": {"S": issue_id}},
+            }
+        },
+        {
+            "Update": {
+                "TableName": table(),
+                "Key": issue_key(issue_id),
+                "UpdateExpression": (
+                    "SET updated_at = :now, #version = #version + :one "
+                    "REMOVE #jira, create_result, create_request_hash"
+                ),
+                "ConditionExpression": "#jira.#key = :key",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(
+                    {":now": iso(now), ":one": 1, ":key": link.key}
+                ),
+            }
+        },
+        timeline_put(issue_id, now, "api", timeline),
+    ]
+    _transact(items, "the issue changed meanwhile: read it again")
+
+
+def get_issue(issue_id: str) -> tuple[IssueRecord | None, list[TimelineEntry]]:
+    """The issue and its timeline, oldest line first (one Query, paginated if long)."""
+    record: IssueRecord | None = None
+    timeline: list[TimelineEntry] = []
+    paginator = dynamodb_client().get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table(),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"ISSUE#{issue_id}"}},
+        ConsistentRead=True,
+    )
+    for page in pages:
+        for item in page.get("Items", []):
+            sort_key = item["sk"].get("S", "")
+            if sort_key == ISSUE_SK:
+                record = _issue(item)
+            elif sort_key.startswith(TIMELINE_PREFIX):
+                timeline.append(TimelineEntry.model_validate(from_item(item)))
+    return record, timeline
+
+
+def get_link(base_url: str, jira_key: str) -> dict[str, Any] | None:
+    """The link item of a Jira ticket (issue_id, credential_id, ...), or None."""
+    response = dynamodb_client().get_item(
+        TableName=table(), Key=link_key(base_url, jira_key), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return None if item is None else from_item(item)
+
+
+def _link_attributes(link: JiraLink) -> dict[str, Any]:
+    return {
+        **link.model_dump(mode="json"),
+        "gsi1pk": links_partition(link.credential_id),
+        "gsi1sk": f"{link.base_url}#{link.key}",
+    }
+
+
+def _issue(item: Mapping[str, Any]) -> IssueRecord:
+    return IssueRecord.model_validate(from_item(item))
+
+
+def _transact(items: list[TransactWriteItemTypeDef], message: str) -> None:
+    client = dynamodb_client()
+    try:
+        client.transact_write_items(TransactItems=items)
+    except client.exceptions.TransactionCanceledException:
+        raise Conflict(message, code="concurrent_change") from None

@@ -1,0 +1,206 @@
+"""The ``fields`` of a new Jira issue, checked against the project's create screen first.
+
+Everything Jira would refuse for a reason we can see in advance (a required field without a
+value, a component or priority the project does not have, a mapped field that is not on the
+screen) is reported at once, every problem together, before any create is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jira_sync.adf import markdown_to_adf, plain_text_to_adf
+from jira_sync.create_meta import CreateMeta
+from jira_sync.errors import DomainError
+from jira_sync.issue_models import IssueInput
+from jira_sync.models import CredentialSettings, FieldSource
+
+MAX_SUMMARY = 255
+SERVICE_LABEL = "jira-sync"
+# Field types whose values Jira takes as {"name": ...}.
+_BY_NAME = frozenset({"priority", "component", "version", "resolution", "group", "issuetype"})
+
+
+class FieldsRefused(DomainError):
+    """The ticket cannot be created as configured (422); details list every problem."""
+
+    status = 422
+    code = "invalid_fields"
+
+
+def summary_of(name: str) -> str:
+    """Jira's summary: one line of at most 255 characters (cut with an ellipsis)."""
+    line = " ".join(name.split())
+    return line if len(line) <= MAX_SUMMARY else line[: MAX_SUMMARY - 1] + "…"
+
+
+def footer_of(issue_id: str) -> str:
+    return f"Synced by jira-sync from issue {issue_id}"
+
+
+def build_fields(
+    issue_id: str, issue: IssueInput, settings: CredentialSettings, meta: CreateMeta
+) -> dict[str, Any]:
+    """The create's ``fields``; raises ``FieldsRefused`` listing every problem found."""
+    screen = meta.fields
+    fields: dict[str, Any] = {
+        "project": {"key": settings.project_key},
+        "issuetype": {"id": meta.issue_type_id},
+        "summary": summary_of(issue.name),
+    }
+    problems: list[dict[str, str]] = []
+    if "description" in screen:
+        fields["description"] = markdown_to_adf(issue.description, footer=footer_of(issue_id))
+    if "labels" in screen:
+        fields["labels"] = list(dict.fromkeys([SERVICE_LABEL, *settings.labels]))
+    if issue.due_date is not None and "duedate" in screen:
+        fields["duedate"] = issue.due_date.isoformat()
+    priority = settings.priority_map.get(issue.severity) if issue.severity else None
+    if priority is not None and "priority" in screen:
+        if _allowed(screen["priority"], priority):
+            fields["priority"] = {"name": priority}
+        else:
+            problems.append(_not_allowed("priority", screen["priority"], priority))
+    if settings.components:
+        if "components" not in screen:
+            problems.append(_off_screen("components", meta))
+        else:
+            for component in settings.components:
+                if not _allowed(screen["components"], component):
+                    problems.append(_not_allowed("components", screen["components"], component))
+            fields["components"] = [{"name": name} for name in settings.components]
+    attributes = _attributes(issue_id, issue)
+    for field_id, source in settings.field_map.items():
+        if field_id not in screen:
+            problems.append(_off_screen(field_id, meta))
+            continue
+        value = _source_value(source, attributes)
+        if value is None:
+            continue
+        shaped = shape_value(value, screen[field_id].get("schema") or {}, constant=source)
+        for item in shaped if isinstance(shaped, list) else [shaped]:
+            wanted = _plain_choice(item)
+            if wanted is not None and not _allowed(screen[field_id], wanted):
+                problems.append(_not_allowed(field_id, screen[field_id], wanted))
+        fields[field_id] = shaped
+    missing = [
+        {"field": field_id, "name": name}
+        for field_id, name in meta.required().items()
+        if field_id not in fields
+    ]
+    if missing or problems:
+        raise _refusal(missing, problems, settings, meta)
+    return fields
+
+
+def shape_value(value: Any, schema: Mapping[str, Any], *, constant: FieldSource) -> Any:
+    """``value`` in the shape Jira wants for a field of ``schema`` (e.g. an option as
+    ``{"value": ...}``); objects given as constants are taken as already shaped."""
+    if constant.from_ is None and isinstance(value, dict):
+        return value
+    kind = str(schema.get("type", ""))
+    if kind == "array":
+        values = value if isinstance(value, list) else [value]
+        item_kind = str(schema.get("items", ""))
+        return [_shape_one(item, item_kind, "") for item in values]
+    return _shape_one(value, kind, str(schema.get("custom", "")))
+
+
+def _shape_one(value: Any, kind: str, custom: str) -> Any:
+    if isinstance(value, dict):
+        return value
+    if kind == "string" and custom.endswith(":textarea"):
+        return plain_text_to_adf(str(value))
+    if kind == "number":
+        return _number(value)
+    if kind in ("option", "option-with-child"):
+        return {"value": str(value)}
+    if kind in _BY_NAME:
+        return {"name": str(value)}
+    if kind == "user":
+        return {"accountId": str(value)}
+    if kind in ("string", "date", "datetime"):
+        return str(value)
+    return value
+
+
+def _number(value: Any) -> Any:
+    """Numbers given as text become numbers; anything else goes as is, for Jira to judge."""
+    if isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _attributes(issue_id: str, issue: IssueInput) -> dict[str, Any]:
+    return {"issue_id": issue_id, "state": "open"} | issue.attributes()
+
+
+def _source_value(source: FieldSource, attributes: Mapping[str, Any]) -> Any:
+    return attributes.get(source.from_) if source.from_ is not None else source.value
+
+
+def _plain_choice(item: Any) -> str | None:
+    """The name or value of a choice, to check against allowedValues."""
+    if isinstance(item, dict):
+        for key in ("value", "name"):
+            if isinstance(item.get(key), str):
+                return str(item[key])
+    return None
+
+
+def _allowed(meta: Mapping[str, Any], wanted: str) -> bool:
+    allowed = meta.get("allowedValues")
+    if not isinstance(allowed, list) or not allowed:
+        return True
+    return any(wanted in (option.get("name"), option.get("value")) for option in allowed)
+
+
+def _choices(meta: Mapping[str, Any]) -> list[str]:
+    allowed = meta.get("allowedValues")
+    return [
+        str(option.get("name") or option.get("value"))
+        for option in (allowed if isinstance(allowed, list) else [])
+        if isinstance(option, dict)
+    ]
+
+
+def _not_allowed(field_id: str, meta: Mapping[str, Any], wanted: str) -> dict[str, str]:
+    return {
+        "field": field_id,
+        "message": f"{wanted!r} is not one of its values: {', '.join(_choices(meta))}",
+    }
+
+
+def _off_screen(field_id: str, meta: CreateMeta) -> dict[str, str]:
+    return {
+        "field": field_id,
+        "message": f"is not on the create screen of issue type {meta.issue_type_name}",
+    }
+
+
+def _refusal(
+    missing: list[dict[str, str]],
+    problems: list[dict[str, str]],
+    settings: CredentialSettings,
+    meta: CreateMeta,
+) -> FieldsRefused:
+    parts: list[str] = []
+    if missing:
+        names = ", ".join(f"{item['name']} ({item['field']})" for item in missing)
+        parts.append(
+            f"{settings.project_key} {meta.issue_type_name} requires {names}: set them in the "
+            "credential's field_map or components"
+        )
+    parts.extend(f"{item['field']}: {item['message']}" for item in problems)
+    return FieldsRefused(
+        "; ".join(parts),
+        code="missing_required_fields" if missing else "invalid_fields",
+        project_key=settings.project_key,
+        issue_type=meta.issue_type_name,
+        missing_fields=missing,
+        problems=problems,
+    )

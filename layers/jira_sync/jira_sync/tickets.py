@@ -1,0 +1,325 @@
+"""Ticket use cases: create a Jira ticket for an issue (never two), unlink it, read the issue.
+
+Never a duplicate:
+1. A create first claims the issue in the table (one conditional write). A linked issue or a
+   live claim refuses the claim: the same request again gets the stored 201 result with no
+   Jira call; anything else gets 409.
+2. The create marks the Jira issue with the issue property ``jira-sync`` = ``{issue_id}``. When
+   the create's outcome is unknown (timeout, dropped connection, 5xx) the property is looked
+   up in Jira and a found ticket adopted; only a confirmed absence frees the issue for another
+   create. A claim whose holder died expires, and whoever takes it over looks in Jira first.
+3. The link is written, and the claim released, in one transaction before any follow-up call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jira_sync import events
+from jira_sync.create_meta import forget, get_create_meta
+from jira_sync.credentials import credential_client, load_credential
+from jira_sync.errors import Conflict, NotFound
+from jira_sync.issue_models import (
+    IssueInput,
+    IssueRecord,
+    JiraLink,
+    SnapshotInput,
+    TicketCreate,
+    valid_issue_id,
+)
+from jira_sync.jira import JiraClient, JiraError, JiraRejected, JiraUnavailable
+from jira_sync.models import StoredCredential
+from jira_sync.snapshot_csv import rows_to_csv
+from jira_sync.store import issues as store
+from jira_sync.ticket_fields import build_fields
+
+RemainingTime = Callable[[], float]
+logger = logging.getLogger(__name__)
+
+PROPERTY_KEY = "jira-sync"
+# Longer than the function's timeout: a live create is never taken over.
+CLAIM_SECONDS = 120.0
+# Until the snapshot upload is confirmed, a replayed result says it may not have happened.
+UPLOAD_UNCONFIRMED = {"status": "failed", "error": "the upload was not confirmed"}
+_site_urls: dict[str, str] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    key: str
+    id: str
+    adopted: bool
+
+
+def create_ticket(
+    issue_id: str, request: TicketCreate, *, remaining_time: RemainingTime | None = None
+) -> dict[str, Any]:
+    """Creates (or adopts) the issue's Jira ticket and links it; returns the 201 body."""
+    _check_issue_id(issue_id)
+    credential = load_credential(request.credential_id)
+    request_hash = _request_hash(issue_id, request)
+    token = secrets.token_hex(16)
+    try:
+        previous = store.claim_create(
+            issue_id,
+            token=token,
+            request_hash=request_hash,
+            now=_now(),
+            until=_now().timestamp() + CLAIM_SECONDS,
+        )
+    except store.ClaimRefused as refused:
+        return _replay_or_refuse(issue_id, refused.current, request_hash)
+    taken_over = previous is not None and previous.creating is not None
+    client = credential_client(credential, remaining_time)
+    created = _create_or_adopt(client, credential, issue_id, request.issue, token, taken_over)
+    return _link(client, credential, issue_id, request, created, token, request_hash)
+
+
+def unlink_ticket(issue_id: str) -> None:
+    """Forgets the issue's ticket (Jira untouched); a later create makes a new one."""
+    record = _load_issue(issue_id)
+    if record.jira is None:
+        raise NotFound(f"issue {issue_id} is not linked to a Jira ticket", code="not_linked")
+    link = record.jira
+    store.unlink_ticket(issue_id, link, now=_now(), timeline=f"Unlinked Jira ticket {link.key}")
+    events.publish(
+        events.TICKET_UNLINKED,
+        {"issue_id": issue_id, "jira": link.model_dump(mode="json")},
+    )
+
+
+def get_issue(issue_id: str) -> dict[str, Any]:
+    """The issue, its ticket (or null) and its timeline, oldest line first."""
+    _check_issue_id(issue_id)
+    record, timeline = store.get_issue(issue_id)
+    if record is None or record.created_at is None:
+        raise NotFound(f"no issue {issue_id}")
+    return {
+        "issue_id": issue_id,
+        "name": record.name,
+        "state": record.state,
+        "due_date": record.due_date.isoformat() if record.due_date else None,
+        "severity": record.severity,
+        "jira": None if record.jira is None else record.jira.model_dump(mode="json"),
+        "timeline": [entry.model_dump(mode="json") for entry in timeline],
+    }
+
+
+# -- create --------------------------------------------------------------------------------
+
+
+def _create_or_adopt(
+    client: JiraClient,
+    credential: StoredCredential,
+    issue_id: str,
+    issue: IssueInput,
+    token: str,
+    taken_over: bool,
+) -> Created:
+    """The Jira ticket of the issue: found (after a lost outcome) or created now.
+
+    Every way out but success releases the claim: removed when Jira surely has no ticket,
+    expired (so the next create looks first) when it might.
+    """
+    try:
+        if taken_over:
+            found = _find(client, credential, issue_id)
+            if found is not None:
+                logger.info("adopted ticket %s left by an earlier create", found.key)
+                return found
+        meta = get_create_meta(client, credential.project_key, credential.issue_type)
+        fields = build_fields(issue_id, issue, credential, meta)
+    except BaseException:
+        store.release_claim(issue_id, token, expire_only=taken_over)
+        raise
+    properties = [{"key": PROPERTY_KEY, "value": {"issue_id": issue_id}}]
+    try:
+        answer = client.create_issue(fields, properties)
+    except JiraUnavailable as error:
+        if not error.uncertain:
+            store.release_claim(issue_id, token)
+            raise
+        return _resolve_uncertain(client, credential, issue_id, token, error)
+    except JiraRejected:
+        # The cached screen may be stale (a field made required meanwhile): fetch it next time.
+        forget(client, credential.project_key, credential.issue_type)
+        store.release_claim(issue_id, token)
+        raise
+    except JiraError:
+        store.release_claim(issue_id, token)
+        raise
+    except BaseException:
+        store.release_claim(issue_id, token, expire_only=True)
+        raise
+    return Created(str(answer.get("key", "")), str(answer.get("id", "")), adopted=False)
+
+
+def _resolve_uncertain(
+    client: JiraClient,
+    credential: StoredCredential,
+    issue_id: str,
+    token: str,
+    error: JiraUnavailable,
+) -> Created:
+    """After a create whose outcome is unknown: adopt the ticket if Jira has it."""
+    logger.warning("create outcome unknown (%s): looking the ticket up in Jira", error.message)
+    try:
+        found = _find(client, credential, issue_id)
+    except BaseException:
+        store.release_claim(issue_id, token, expire_only=True)
+        raise error from None
+    if found is None:
+        store.release_claim(issue_id, token)
+        raise error
+    logger.info("adopted ticket %s created by the uncertain call", found.key)
+    return found
+
+
+def _find(client: JiraClient, credential: StoredCredential, issue_id: str) -> Created | None:
+    """The ticket marked with this issue's id, if Jira has one."""
+    jql = (
+        f'project = "{credential.project_key}" AND '
+        f'issue.property[{PROPERTY_KEY}].issue_id = "{issue_id}" ORDER BY created ASC'
+    )
+    matches = client.search_keys(jql, max_results=1)
+    if not matches:
+        return None
+    return Created(str(matches[0].get("key", "")), str(matches[0].get("id", "")), adopted=True)
+
+
+def _link(
+    client: JiraClient,
+    credential: StoredCredential,
+    issue_id: str,
+    request: TicketCreate,
+    created: Created,
+    token: str,
+    request_hash: str,
+) -> dict[str, Any]:
+    site = _site_url(client, credential)
+    link = JiraLink(
+        key=created.key,
+        id=created.id,
+        browse_url=f"{site}/browse/{created.key}",
+        base_url=site,
+        credential_id=credential.credential_id,
+    )
+    attachment = dict(UPLOAD_UNCONFIRMED) if request.snapshot else {"status": "none"}
+    result: dict[str, Any] = {
+        "issue_id": issue_id,
+        "jira": link.model_dump(mode="json"),
+        "attachment": attachment,
+    }
+    try:
+        store.link_ticket(
+            issue_id,
+            link,
+            fields=request.issue.attributes(),
+            token=token,
+            request_hash=request_hash,
+            result=result,
+            now=_now(),
+            timeline=f'Created Jira ticket {link.key} for issue "{request.issue.name}"',
+        )
+    except Conflict:
+        # Our claim expired and another create took over; it looked in Jira and found ours.
+        record, _ = store.get_issue(issue_id)
+        if record is not None and record.jira is not None and record.jira.key == link.key:
+            return _replay_or_refuse(issue_id, record, request_hash)
+        raise
+    if request.snapshot is not None:
+        result["attachment"] = _attach(client, issue_id, link.key, request.snapshot)
+    events.publish(
+        events.TICKET_CREATED,
+        {
+            "issue_id": issue_id,
+            "credential_id": credential.credential_id,
+            "jira": link.model_dump(mode="json"),
+            "adopted": created.adopted,
+        },
+    )
+    return result
+
+
+def _attach(
+    client: JiraClient, issue_id: str, jira_key: str, snapshot: SnapshotInput
+) -> dict[str, Any]:
+    """Uploads the snapshot, best effort: a failure is reported, never raised."""
+    filename = snapshot.filename or f"{issue_id}-snapshot.csv"
+    outcome: dict[str, Any]
+    try:
+        client.add_attachment(jira_key, filename, rows_to_csv(snapshot.rows))
+        outcome, line = {"status": "uploaded"}, None
+    except JiraError as error:
+        outcome = {"status": "failed", "error": error.message}
+        line = f"Snapshot attachment to {jira_key} failed: {error.message}"
+    try:
+        store.record_attachment(issue_id, outcome, now=_now(), timeline=line)
+    except Exception:
+        logger.exception("snapshot outcome of %s not recorded", jira_key)
+    return outcome
+
+
+def _replay_or_refuse(
+    issue_id: str, current: IssueRecord | None, request_hash: str
+) -> dict[str, Any]:
+    if current is not None and current.jira is not None:
+        if current.create_request_hash == request_hash and current.create_result is not None:
+            return current.create_result
+        raise Conflict(
+            f"issue {issue_id} is already linked to Jira ticket {current.jira.key}",
+            code="already_linked",
+            jira=current.jira.model_dump(mode="json"),
+        )
+    raise Conflict(
+        f"a ticket is being created for issue {issue_id} right now: retry in a few seconds",
+        code="create_in_progress",
+    )
+
+
+def _site_url(client: JiraClient, credential: StoredCredential) -> str:
+    """The Jira site's own URL: the credential's, or for the scoped-token gateway
+    (``api.atlassian.com/ex/jira/<cloudId>``) the site's ``baseUrl``, asked once per container."""
+    if "/ex/jira/" not in credential.url:
+        return credential.url
+    site = _site_urls.get(credential.url)
+    if site is None:
+        base = client.server_info().get("baseUrl")
+        site = str(base).rstrip("/") if isinstance(base, str) and base else credential.url
+        _site_urls[credential.url] = site
+    return site
+
+
+def _request_hash(issue_id: str, request: TicketCreate) -> str:
+    canonical = json.dumps(
+        {"issue_id": issue_id, **request.model_dump(mode="json")},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_issue_id(issue_id: str) -> None:
+    if not valid_issue_id(issue_id):
+        raise NotFound(
+            f"no issue {issue_id[:64]!r}: issue ids are 1-128 letters, digits, '.', '_', ':' or '-'"
+        )
+
+
+def _load_issue(issue_id: str) -> IssueRecord:
+    _check_issue_id(issue_id)
+    record, _ = store.get_issue(issue_id)
+    if record is None or record.created_at is None:
+        raise NotFound(f"no issue {issue_id}")
+    return record
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,29 @@
+"""The round-trips benchmark runs and its counts hold DESIGN.md's targets (counted, not timed)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_given_the_round_trips_bench_when_run_then_counts_meet_the_targets() -> None:
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'layers' / 'jira_sync'}{os.pathsep}{ROOT}")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "round_trips.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    counts = dict(re.findall(r"^(\S.*?)\s+jira calls\s+(\d+)", result.stdout, re.MULTILINE))
+    assert counts["create ticket, warm"] == "1"
+    assert counts["create ticket with snapshot, warm"] == "2"
+    assert counts["same create retried (replayed)"] == "0"

@@ -1,0 +1,123 @@
+"""Whatever Markdown-ish text comes in, Jira accepts the ADF that comes out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from devstack.jira_emulator import adf as jira_adf
+from jira_sync.adf import markdown_to_adf
+
+# Pieces of Markdown syntax, so that random text often forms (and half-forms) real constructs.
+FRAGMENTS = [
+    *("\n", "\n", "\n\n", "\r\n", "  \n", "\\\n", " ", "  ", "    ", "\t"),
+    *("# ", "## ", "###### ", "#", "*", "**", "_", "__", "~~", "`", "``", "```"),
+    *("```python\n", "~~~ js x\n", "```\n", "> ", ">", "- ", "* ", "+ ", "1. ", "3) ", "0. "),
+    *("-", "---\n", "***", "===\n", "| a | b |\n", "|---|---|\n", "|:-:|--:|\n", "| 1 |\n", "|"),
+    *("[a](http://x)", "[a](http://x 'ti')", "[", "](", ")", "]", "![i](http://x/i.png)"),
+    *("![](rel.png)", "<http://x/y>", "<a@b.c>", "[x](javascript:y)", "<b>", "</b>", "<div>\n"),
+    *("<!--", "-->", '<img src="x">', "&amp;", "&#0;", "&nbsp;", "&bogus;", "\\", "\0"),
+    *("é", "日本", "😀", "\u200b", "\ufeff"),
+]
+soup = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=40).map(
+    "".join
+)
+
+# Line by line too, so that tables, fences and nested containers form often enough.
+INLINE = [
+    *("*", "**", "_", "~~", "`", "*a*", "**b**", "~~c~~", "`d`", "***e***", " ", "  "),
+    *("[a](http://x)", "[`a`](http://x)", "![i](http://x/i.png)", "<http://x>", "[r](r.md)"),
+    *("<b>", "</b>", "&amp;", "&#0;", "\0", "|", "\\|", "\\", "[", "]", "(", ")", "é", "😀"),
+]
+CONTAINERS = ["", "", "", "> ", "- ", "* ", "1. ", "2) ", "  ", "    ", "> - ", "- > "]
+LINES = ["---", "***", "* * *", "___", "===", "#", "## h", "<div>", "</div>", "<!-- c", "-->"]
+LINES += ["", "-", ">"]
+
+words = st.text(st.characters(exclude_characters="\n\r"), max_size=5)
+inline = st.lists(st.one_of(st.sampled_from(INLINE), words), max_size=5).map("".join)
+
+
+@st.composite
+def table_lines(draw: st.DrawFn) -> list[str]:
+    columns = draw(st.integers(1, 2))
+    header = draw(st.lists(inline, min_size=columns, max_size=columns))
+    align = draw(
+        st.lists(st.sampled_from(["---", ":-:", "--:"]), min_size=columns, max_size=columns)
+    )
+    rows = draw(st.lists(st.lists(inline, min_size=1, max_size=3), max_size=1))
+    return [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join(align) + "|",
+        *("| " + " | ".join(row) for row in rows),
+    ]
+
+
+@st.composite
+def fence_lines(draw: st.DrawFn) -> list[str]:
+    fence = draw(st.sampled_from(["```", "~~~", "````"]))
+    info = draw(st.sampled_from(["", "python", "js x", "`bad"]))
+    body = draw(st.lists(inline, max_size=3))
+    return [fence + info, *body, *draw(st.sampled_from([[fence], []]))]
+
+
+@st.composite
+def block_lines(draw: st.DrawFn) -> list[str]:
+    # Weighted towards cheap blocks: the emulator's schema check takes ~0.3 s per table.
+    roll = draw(st.integers(0, 19))
+    if roll <= 10:
+        return draw(st.lists(inline, min_size=1, max_size=2))
+    if roll <= 12:
+        return [draw(st.sampled_from(["# ", "### ", "###### "])) + draw(inline)]
+    if roll <= 15:
+        return [draw(st.sampled_from(LINES))]
+    if roll <= 17:
+        return draw(fence_lines())
+    return draw(table_lines())
+
+
+@st.composite
+def structured(draw: st.DrawFn) -> str:
+    """Blocks in containers; a block's later lines repeat, indent or drop the container."""
+    parts: list[str] = []
+    for _ in range(draw(st.integers(0, 4))):
+        container = draw(st.sampled_from(CONTAINERS))
+        first, *rest = draw(block_lines())
+        going_on = draw(st.sampled_from([container, " " * len(container), ""]))
+        parts.append("\n".join([container + first, *(going_on + line for line in rest)]))
+        parts.append(draw(st.sampled_from(["\n", "\n\n", "\n\n\n"])))
+    return "".join(parts)
+
+
+markdownish = st.one_of(soup, structured())
+
+
+def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("content", []):
+        yield from nodes(child)
+
+
+@settings(max_examples=400, deadline=None)
+@given(markdown=markdownish, footer=st.one_of(st.none(), st.sampled_from(["", "Synced · 1"])))
+def test_given_any_markdownish_text_when_converted_then_jira_accepts_it(
+    markdown: str, footer: str | None
+) -> None:
+    doc = markdown_to_adf(markdown, footer)
+
+    assert jira_adf.problem(doc) is None, (markdown, doc)
+    for node in nodes(doc):
+        if node["type"] == "text":
+            assert node["text"], node
+            assert "\0" not in node["text"], node
+        assert node.get("marks", [None]), node  # Jira refuses an empty marks list
+        if node["type"] == "listItem":
+            # Atlassian's editor schema, stricter than the JSON schema: an item starts thus.
+            assert node["content"][0]["type"] in ("paragraph", "codeBlock"), node
+    if footer:
+        assert doc["content"][-1] == {
+            "type": "paragraph",
+            "content": [{"type": "text", "text": footer}],
+        }
