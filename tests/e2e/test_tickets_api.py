@@ -425,3 +425,119 @@ def test_given_created_ticket_then_jira_ticket_created_event_on_the_bus(stack: D
     assert event["detail"]["issue_id"] == "ev"
     assert event["detail"]["jira"]["key"] == key
     assert event["detail"]["credential_id"] == credential_id
+
+
+def test_given_lost_answer_and_jira_search_failing_then_502_and_the_retry_adopts(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    fault(
+        stack,
+        method="POST",
+        path="/rest/api/3/issue",
+        drop_connection=True,
+        after_processing=True,
+        times=1,
+    )
+    fault(stack, method="GET", path="/rest/api/3/search/jql", status=503, times=10)
+    body = ticket_body(credential_id)
+
+    first = api(stack, "POST", "/issues/unsure/ticket", body)
+
+    assert first.status_code == 502, first.text
+    assert len(jira_issue_keys(stack)) == 1
+    requests.delete(f"{stack.jira_url}/_emulator/faults", timeout=10)
+    second = api(stack, "POST", "/issues/unsure/ticket", body)
+    assert second.status_code == 201, second.text
+    assert jira_issue_keys(stack) == [second.json()["jira"]["key"]]
+    assert len(jira_requests(stack, "POST", "/rest/api/3/issue")) == 1
+
+
+def expired_claim(stack: Devstack, issue_id: str) -> None:
+    """What a create leaves behind when its Lambda dies between Jira's answer and the link."""
+    stack.client("dynamodb").put_item(
+        TableName=stack.table_name,
+        Item={
+            "pk": {"S": f"ISSUE#{issue_id}"},
+            "sk": {"S": "#ISSUE"},
+            "issue_id": {"S": issue_id},
+            "creating": {
+                "M": {
+                    "token": {"S": "dead-worker"},
+                    "request_hash": {"S": "0" * 64},
+                    "until": {"N": str(time.time() - 1)},
+                }
+            },
+        },
+    )
+
+
+def test_given_expired_claim_and_ticket_in_jira_then_the_ticket_is_adopted(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    expired_claim(stack, "orphan")
+    made = jira(stack).post(
+        f"{stack.jira_url}/rest/api/3/issue",
+        json={
+            "fields": {
+                "project": {"key": "SEC"},
+                "issuetype": {"name": "Task"},
+                "summary": "made by the dead worker",
+            },
+            "properties": [{"key": "jira-sync", "value": {"issue_id": "orphan"}}],
+        },
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    clear_jira_requests(stack)
+
+    response = api(stack, "POST", "/issues/orphan/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 201, response.text
+    assert response.json()["jira"]["key"] == made.json()["key"]
+    assert jira_requests(stack, "POST", "/rest/api/3/issue") == []
+    assert jira_issue_keys(stack) == [made.json()["key"]]
+
+
+def test_given_expired_claim_and_nothing_in_jira_then_a_ticket_is_created(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    expired_claim(stack, "orphan2")
+
+    response = api(stack, "POST", "/issues/orphan2/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 201, response.text
+    assert jira_issue_keys(stack) == [response.json()["jira"]["key"]]
+
+
+def test_given_live_claim_then_409_create_in_progress_and_no_jira_call(stack: Devstack) -> None:
+    credential_id = credential(stack)
+    expired_claim(stack, "busy")
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name,
+        Key={"pk": {"S": "ISSUE#busy"}, "sk": {"S": "#ISSUE"}},
+        UpdateExpression="SET creating.#until = :later",
+        ExpressionAttributeNames={"#until": "until"},
+        ExpressionAttributeValues={":later": {"N": str(time.time() + 60)}},
+    )
+    clear_jira_requests(stack)
+
+    response = api(stack, "POST", "/issues/busy/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "create_in_progress"
+    assert jira_requests(stack, "POST", "/rest/api/3/issue") == []
+
+
+def test_given_ticket_requests_when_logged_then_no_token_appears(stack: Devstack) -> None:
+    credential_id = credential(stack)
+    api(stack, "POST", "/issues/logs/ticket", ticket_body(credential_id))
+    api(stack, "GET", "/issues/logs")
+
+    logs = "\n".join(stack.logs("TicketsFunction"))
+
+    assert "ticket linked" in logs
+    assert "svc-token" not in logs
+    assert "Basic " not in logs

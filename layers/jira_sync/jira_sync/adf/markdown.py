@@ -114,6 +114,6 @@ def _list(node: SyntaxTreeNode) -> list[Node]:
 
 def _list_item(node: SyntaxTreeNode) -> Node:
     content = _blocks(node.children, "item")
-    if not content or content[0]["type"] not in _ITEM_STARTS:
+    if not content:
         content.insert(0, paragraph([]))
     return {"type": "listItem", "content": content}
