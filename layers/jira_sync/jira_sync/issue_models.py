@@ -105,6 +105,14 @@ class TicketCreate(BaseModel):
     snapshot: SnapshotInput | None = None
 
 
+class StateChange(BaseModel):
+    """Body of ``PUT /issues/{issue_id}/state``."""
+
+    model_config = _STRICT
+
+    state: IssueState
+
+
 class JiraLink(BaseModel):
     """The ticket an issue is linked to; ``base_url`` + ``key`` identify it across sites."""
 
@@ -143,10 +151,27 @@ class IssueRecord(BaseModel):
     create_result: dict[str, Any] | None = None
     create_request_hash: str | None = None
     creating: CreateClaim | None = None
+    # The linked ticket's Jira status as last seen (our transitions, Jira's webhooks).
+    jira_status: str | None = None
     # None while the issue is only a claim of its first create (not yet an issue to show).
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     version: int = Field(default=0, ge=0)
+
+
+class LinkRecord(JiraLink):
+    """A link item: the ticket, its issue, and what the webhook path needs to decide alone.
+
+    ``state`` mirrors the issue's state; ``status_at`` is Jira's timestamp (ms) of the last
+    status applied from a webhook; ``echo_status`` is the status our own last transition set.
+    """
+
+    issue_id: str
+    state: IssueState = "open"
+    jira_status: str | None = None
+    status_at: int = 0
+    echo_status: str | None = None
+    sync_version: int = 1
 
 
 class TimelineEntry(BaseModel):

@@ -79,7 +79,9 @@ def create_ticket(
     taken_over = previous is not None and previous.creating is not None
     client = credential_client(credential, remaining_time)
     created = _create_or_adopt(client, credential, issue_id, request.issue, token, taken_over)
-    return _link(client, credential, issue_id, request, created, token, request_hash)
+    known_state = previous.state if previous is not None and previous.created_at else "open"
+    state = request.issue.state or known_state
+    return _link(client, credential, issue_id, request, created, token, request_hash, state)
 
 
 def unlink_ticket(issue_id: str) -> None:
@@ -202,6 +204,7 @@ def _link(
     created: Created,
     token: str,
     request_hash: str,
+    state: str,
 ) -> dict[str, Any]:
     site = _site_url(client, credential)
     link = JiraLink(
@@ -221,6 +224,7 @@ def _link(
         store.link_ticket(
             issue_id,
             link,
+            state=state,
             fields=request.issue.attributes(),
             token=token,
             request_hash=request_hash,

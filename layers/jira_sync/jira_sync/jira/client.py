@@ -190,6 +190,40 @@ class JiraClient:
             expected=(200,),
         )
 
+    def transitions(self, issue_key: str) -> list[dict[str, Any]]:
+        """Transitions available from the issue's current status, with their screen fields."""
+        data = self._object(
+            "GET",
+            api_path("/rest/api/3/issue/{}/transitions", issue_key),
+            params={"expand": "transitions.fields"},
+        )
+        items = data.get("transitions")
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    def transition(
+        self, issue_key: str, transition_id: str, fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """Moves the issue through one transition (204). Not retried: a POST."""
+        body: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            body["fields"] = dict(fields)
+        self.request(
+            "POST",
+            api_path("/rest/api/3/issue/{}/transitions", issue_key),
+            json=body,
+            expected=(204,),
+        )
+
+    def issue_status(self, issue_key: str) -> str | None:
+        """The issue's current status name."""
+        data = self._object(
+            "GET", api_path("/rest/api/3/issue/{}", issue_key), params={"fields": "status"}
+        )
+        fields = data.get("fields")
+        status = fields.get("status") if isinstance(fields, dict) else None
+        name = status.get("name") if isinstance(status, dict) else None
+        return name if isinstance(name, str) else None
+
     def search_keys(self, jql: str, max_results: int = 10) -> list[dict[str, Any]]:
         """Issues matching ``jql`` (``id`` and ``key`` only), first page."""
         data = self._object(

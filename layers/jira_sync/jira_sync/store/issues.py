@@ -18,13 +18,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict
-from jira_sync.issue_models import IssueRecord, JiraLink, TimelineEntry
+from jira_sync.issue_models import IssueRecord, JiraLink, LinkRecord, TimelineEntry
+from jira_sync.models import StoredCredential
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
-from jira_sync.store.credentials import links_partition
+from jira_sync.store.credentials import CREDENTIAL_PK, links_partition
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, TransactWriteItemTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        TransactWriteItemTypeDef,
+        UpdateTypeDef,
+    )
 
 ISSUE_SK = "#ISSUE"
 LINK_SK = "#LINK"
@@ -149,6 +154,7 @@ def link_ticket(
     issue_id: str,
     link: JiraLink,
     *,
+    state: str,
     fields: Mapping[str, Any],
     token: str,
     request_hash: str,
@@ -193,7 +199,13 @@ def link_ticket(
             "Put": {
                 "TableName": table(),
                 "Item": to_item(
-                    {**_link_attributes(link), "issue_id": issue_id, "linked_at": iso(now)}
+                    {
+                        **_link_attributes(link),
+                        "issue_id": issue_id,
+                        "linked_at": iso(now),
+                        "state": state,
+                        "sync_version": 1,
+                    }
                 )
                 | link_key(link.base_url, link.key),
                 "ConditionExpression": "attribute_not_exists(pk)",
@@ -294,6 +306,274 @@ def get_link(base_url: str, jira_key: str) -> dict[str, Any] | None:
     )
     item = response.get("Item")
     return None if item is None else from_item(item)
+
+
+def get_issue_item(issue_id: str) -> IssueRecord | None:
+    """The issue item alone (no timeline): one GetItem."""
+    response = dynamodb_client().get_item(
+        TableName=table(), Key=issue_key(issue_id), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return None if item is None else _issue(item)
+
+
+class VersionConflict(Exception):
+    """Another write changed the item since it was read: read again and retry."""
+
+
+def change_state(
+    issue_id: str,
+    *,
+    state: str,
+    expected_version: int,
+    link: JiraLink | None,
+    now: datetime,
+    timeline: str | None,
+) -> None:
+    """Sets the issue's state (and its link's copy) if the issue is still at
+    ``expected_version``; raises ``VersionConflict`` otherwise."""
+    items: list[TransactWriteItemTypeDef] = [
+        {
+            "Update": {
+                "TableName": table(),
+                "Key": issue_key(issue_id),
+                "UpdateExpression": "SET #state = :state, updated_at = :now, "
+                "#version = #version + :one",
+                "ConditionExpression": "#version = :expected AND attribute_exists(created_at)",
+                "ExpressionAttributeNames": {"#state": "state", "#version": "version"},
+                "ExpressionAttributeValues": to_item(
+                    {":state": state, ":now": iso(now), ":one": 1, ":expected": expected_version}
+                ),
+            }
+        }
+    ]
+    if link is not None:
+        items.append(
+            {
+                "Update": {
+                    "TableName": table(),
+                    "Key": link_key(link.base_url, link.key),
+                    "UpdateExpression": "SET #state = :state",
+                    "ConditionExpression": "issue_id = :issue_id",
+                    "ExpressionAttributeNames": {"#state": "state"},
+                    "ExpressionAttributeValues": to_item({":state": state, ":issue_id": issue_id}),
+                }
+            }
+        )
+    if timeline is not None:
+        items.append(timeline_put(issue_id, now, "api", timeline))
+    client = dynamodb_client()
+    try:
+        client.transact_write_items(TransactItems=items)
+    except client.exceptions.TransactionCanceledException:
+        raise VersionConflict(issue_id) from None
+
+
+def record_jira_status(
+    issue_id: str,
+    link: JiraLink,
+    *,
+    jira_status: str | None,
+    echo: bool,
+    now: datetime,
+    timeline: str | None,
+) -> bool:
+    """Notes the ticket's Jira status after our transition (``echo``: we set it, so its
+    webhook is recognised) and a timeline line; False when the ticket was unlinked meanwhile."""
+    items: list[TransactWriteItemTypeDef] = []
+    if jira_status is not None:
+        link_set = "SET jira_status = :status" + (", echo_status = :status" if echo else "")
+        items += [
+            {
+                "Update": {
+                    "TableName": table(),
+                    "Key": issue_key(issue_id),
+                    "UpdateExpression": "SET jira_status = :status",
+                    "ConditionExpression": "#jira.#key = :key",
+                    "ExpressionAttributeNames": {"#jira": "jira", "#key": "key"},
+                    "ExpressionAttributeValues": to_item(
+                        {":status": jira_status, ":key": link.key}
+                    ),
+                }
+            },
+            {
+                "Update": {
+                    "TableName": table(),
+                    "Key": link_key(link.base_url, link.key),
+                    "UpdateExpression": link_set,
+                    "ConditionExpression": "issue_id = :issue_id",
+                    "ExpressionAttributeValues": to_item(
+                        {":status": jira_status, ":issue_id": issue_id}
+                    ),
+                }
+            },
+        ]
+    if timeline is not None:
+        items.append(timeline_put(issue_id, now, "service", timeline))
+    if not items:
+        return True
+    client = dynamodb_client()
+    try:
+        client.transact_write_items(TransactItems=items)
+    except client.exceptions.TransactionCanceledException:
+        return False
+    return True
+
+
+def read_for_webhook(
+    credential_id: str, base_url: str, jira_key: str
+) -> tuple[StoredCredential | None, LinkRecord | None]:
+    """The credential and the ticket's link, in one BatchGetItem (strongly consistent)."""
+    credential_key: dict[str, AttributeValueTypeDef] = {
+        "pk": {"S": CREDENTIAL_PK},
+        "sk": {"S": credential_id},
+    }
+    keys = [credential_key, link_key(base_url, jira_key)]
+    client = dynamodb_client()
+    found: list[dict[str, Any]] = []
+    request: dict[str, Any] = {table(): {"Keys": keys, "ConsistentRead": True}}
+    while request:
+        response = client.batch_get_item(RequestItems=request)
+        found += response.get("Responses", {}).get(table(), [])
+        request = dict(response.get("UnprocessedKeys") or {})
+    credential: StoredCredential | None = None
+    link: LinkRecord | None = None
+    for item in found:
+        if item["pk"].get("S") == CREDENTIAL_PK:
+            credential = StoredCredential.model_validate(from_item(item))
+        else:
+            link = LinkRecord.model_validate(from_item(item))
+    return credential, link
+
+
+class WebhookWrite:
+    """Outcomes of ``apply_webhook``."""
+
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    CONFLICT = "conflict"
+
+
+def apply_webhook(
+    link: LinkRecord,
+    *,
+    delivery_id: str | None,
+    delivery_expires_at: int,
+    link_changes: Mapping[str, Any],
+    issue_changes: Mapping[str, Any],
+    unlink: bool,
+    now: datetime,
+    timeline: str | None,
+) -> str:
+    """Everything one webhook changes, in one transaction: the delivery marker (a repeated
+    delivery id cancels it all), the link (optimistic on ``sync_version``), the issue and the
+    timeline line. Returns a ``WebhookWrite`` outcome."""
+    items: list[TransactWriteItemTypeDef] = []
+    if delivery_id is not None:
+        items.append(
+            {
+                "Put": {
+                    "TableName": table(),
+                    "Item": to_item(
+                        {
+                            "pk": f"DELIVERY#{delivery_id}",
+                            "sk": "#DELIVERY",
+                            "expires_at": delivery_expires_at,
+                            "received_at": iso(now),
+                        }
+                    ),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+    key = link_key(link.base_url, link.key)
+    version: dict[str, AttributeValueTypeDef] = {":version": {"N": str(link.sync_version)}}
+    if unlink:
+        items.append(
+            {
+                "Delete": {
+                    "TableName": table(),
+                    "Key": key,
+                    "ConditionExpression": "sync_version = :version",
+                    "ExpressionAttributeValues": version,
+                }
+            }
+        )
+    else:
+        names, values, sets = _assignments(link_changes)
+        sets.append("sync_version = sync_version + :one")
+        update: UpdateTypeDef = {
+            "TableName": table(),
+            "Key": key,
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "sync_version = :version",
+            "ExpressionAttributeValues": to_item(values | {":one": 1}) | version,
+        }
+        if names:
+            update["ExpressionAttributeNames"] = names
+        items.append({"Update": update})
+    issue_update = _issue_webhook_update(link, issue_changes, unlink, now)
+    if issue_update is not None:
+        items.append(issue_update)
+    if timeline is not None:
+        items.append(timeline_put(link.issue_id, now, "jira", timeline))
+    client = dynamodb_client()
+    try:
+        client.transact_write_items(TransactItems=items)
+    except client.exceptions.TransactionCanceledException as error:
+        reasons = error.response.get("CancellationReasons", [])
+        if (
+            delivery_id is not None
+            and reasons
+            and reasons[0].get("Code") == "ConditionalCheckFailed"
+        ):
+            return WebhookWrite.DUPLICATE
+        return WebhookWrite.CONFLICT
+    return WebhookWrite.APPLIED
+
+
+def _issue_webhook_update(
+    link: LinkRecord, changes: Mapping[str, Any], unlink: bool, now: datetime
+) -> TransactWriteItemTypeDef | None:
+    if not changes and not unlink:
+        return None
+    names, values, sets = _assignments(changes)
+    names |= {"#jira": "jira", "#key": "key", "#version": "version"}
+    values |= {":now": iso(now), ":one": 1, ":key": link.key}
+    sets += ["updated_at = :now", "#version = #version + :one"]
+    removes = [name for name, value in changes.items() if value is None]
+    expression = "SET " + ", ".join(sets)
+    if unlink:
+        removes = ["#jira", "create_result", "create_request_hash", "jira_status"]
+    elif removes:
+        removes = [next(k for k, v in names.items() if v == name) for name in removes]
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    return {
+        "Update": {
+            "TableName": table(),
+            "Key": issue_key(link.issue_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": "#jira.#key = :key",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+        }
+    }
+
+
+def _assignments(
+    changes: Mapping[str, Any],
+) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+    """Names, values and ``SET`` clauses for the non-None ``changes`` (None: to be removed)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    sets: list[str] = []
+    for index, (field, value) in enumerate(changes.items()):
+        names[f"#c{index}"] = field
+        if value is not None:
+            values[f":c{index}"] = value
+            sets.append(f"#c{index} = :c{index}")
+    return names, values, sets
 
 
 def _link_attributes(link: JiraLink) -> dict[str, Any]:

@@ -1,0 +1,55 @@
+"""Lambda handler of ``PUT /issues/{issue_id}/state`` (API Gateway HTTP API, payload v2).
+
+The new state applies locally first, whatever Jira does; the answer says what happened to the
+Jira ticket (``applied``, ``not_mapped``, ``not_linked``, ``not_available`` or ``failed``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_sync import state_sync
+from jira_sync.http_api import (
+    Event,
+    Response,
+    Route,
+    dispatch,
+    json_body,
+    json_response,
+    path_parameter,
+    remaining_time,
+)
+from jira_sync.issue_models import StateChange
+
+logger = Logger()
+tracer = Tracer()
+
+
+def change_state(event: Event, context: LambdaContext) -> Response:
+    issue_id = path_parameter(event, "issue_id")
+    request = StateChange.model_validate(json_body(event))
+    result = state_sync.change_state(
+        issue_id, request.state, remaining_time=remaining_time(context)
+    )
+    logger.info(
+        "state changed",
+        issue_id=issue_id,
+        state=request.state,
+        transition=result["jira"]["transition"],
+    )
+    return json_response(200, result)
+
+
+ROUTES: dict[str, Route] = {"PUT /issues/{issue_id}/state": change_state}
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    return dispatch(ROUTES, event, context, logger)

@@ -1,0 +1,300 @@
+"""Outbound state sync: an issue's new state applies locally, then moves its Jira ticket.
+
+The local write comes first and stands whatever Jira does. Jira's side picks the transition
+available now whose target status is the mapped one, fills what its screen requires (a
+resolution, from the credential's ``resolution_map`` or sensible defaults) and reports one
+outcome: applied, not_mapped, not_linked, not_available or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jira_sync import events, transition_cache
+from jira_sync.changelog_text import transition_failed_line, transition_unavailable_line
+from jira_sync.credentials import credential_client, load_credential
+from jira_sync.errors import Conflict, NotFound
+from jira_sync.issue_models import IssueRecord, JiraLink, valid_issue_id
+from jira_sync.jira import JiraClient, JiraError, JiraRejected
+from jira_sync.models import IssueState, StoredCredential
+from jira_sync.store import issues as store
+
+RemainingTime = Callable[[], float]
+logger = logging.getLogger(__name__)
+
+MAX_LOCAL_ATTEMPTS = 3
+# Resolutions tried, in order, when a transition screen requires one and the credential's
+# resolution_map names none for the state.
+DEFAULT_RESOLUTIONS: dict[str, tuple[str, ...]] = {
+    "resolved": ("Done", "Fixed"),
+    "closed": ("Won't Do", "Won't Fix"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    transition: str
+    to_status: str | None = None
+    detail: str | None = None
+    # The ticket's status as learned on the way, to remember for the next change.
+    jira_status: str | None = None
+
+
+class _CannotFill(Exception):
+    """The transition's screen needs a value jira-sync has no way to give."""
+
+
+def change_state(
+    issue_id: str, state: IssueState, *, remaining_time: RemainingTime | None = None
+) -> dict[str, Any]:
+    """Applies ``state`` to the issue, then to its ticket; returns the 200 body."""
+    if not valid_issue_id(issue_id):
+        raise NotFound(f"no issue {issue_id[:64]!r}")
+    record, previous = _apply_locally(issue_id, state)
+    link = record.jira
+    if previous != state:
+        events.publish(
+            events.STATE_CHANGED,
+            {
+                "issue_id": issue_id,
+                "from": previous,
+                "to": state,
+                "origin": "api",
+                "jira_key": None if link is None else link.key,
+            },
+        )
+    if link is None:
+        return {
+            "issue_id": issue_id,
+            "state": state,
+            "jira": {"key": None, **_view(Outcome("not_linked"))},
+        }
+    outcome = _sync_ticket(record, link, state, remaining_time)
+    return {"issue_id": issue_id, "state": state, "jira": {"key": link.key, **_view(outcome)}}
+
+
+def _apply_locally(issue_id: str, state: IssueState) -> tuple[IssueRecord, str]:
+    """The optimistic-locked local write, retried when another write came between."""
+    for _ in range(MAX_LOCAL_ATTEMPTS):
+        record = store.get_issue_item(issue_id)
+        if record is None or record.created_at is None:
+            raise NotFound(f"no issue {issue_id}")
+        previous = record.state
+        line = f'State changed from "{previous}" to "{state}"' if previous != state else None
+        try:
+            store.change_state(
+                issue_id,
+                state=state,
+                expected_version=record.version,
+                link=record.jira,
+                now=_now(),
+                timeline=line,
+            )
+        except store.VersionConflict:
+            continue
+        return record, previous
+    raise Conflict(
+        "the issue kept changing while its state was set: retry", code="version_conflict"
+    )
+
+
+def _sync_ticket(
+    record: IssueRecord, link: JiraLink, state: IssueState, remaining_time: RemainingTime | None
+) -> Outcome:
+    credential = load_credential(link.credential_id)
+    target = credential.state_map.get(state)
+    if target is None:
+        return Outcome("not_mapped")
+    known = record.jira_status
+    client = credential_client(credential, remaining_time)
+    if known is not None and known.casefold() == target.casefold():
+        # Seemingly there already: check (one GET) rather than trust a note that may be stale.
+        try:
+            known = client.issue_status(link.key)
+        except JiraError as error:
+            outcome = Outcome("failed", target, error.message)
+            _report_failure(record, link, outcome, error.status)
+            return outcome
+        if known is not None and known.casefold() == target.casefold():
+            return Outcome("applied", known, f"the ticket is already in {known}", known)
+    try:
+        outcome = _move(client, credential, link, known, target, state)
+    except JiraError as error:
+        outcome = Outcome("failed", target, error.message)
+        _report_failure(record, link, outcome, error.status)
+        return outcome
+    if outcome.transition == "applied":
+        store.record_jira_status(
+            record.issue_id,
+            link,
+            jira_status=outcome.to_status,
+            echo=True,
+            now=_now(),
+            timeline=None,
+        )
+    else:
+        _report_failure(record, link, outcome, None)
+    return outcome
+
+
+def _move(
+    client: JiraClient,
+    credential: StoredCredential,
+    link: JiraLink,
+    known: str | None,
+    target: str,
+    state: IssueState,
+) -> Outcome:
+    """One POST when the transitions from the known status are cached; else look first."""
+    project = link.key.rsplit("-", 1)[0]
+
+    def key(status: str) -> transition_cache.Key:
+        return transition_cache.cache_key(
+            client.base_url, client.email, project, credential.issue_type, status
+        )
+
+    trusted = known
+    if known is not None:
+        cached = transition_cache.get(key(known))
+        chosen = None if cached is None else _pick(cached, target)
+        if chosen is not None:
+            try:
+                return _post(client, link, chosen, state, credential)
+            except JiraRejected:
+                # The ticket moved without us hearing of it: look again, once.
+                transition_cache.forget(key(known))
+                trusted = None
+            except _CannotFill as problem:
+                return Outcome("failed", target, str(problem))
+    available = client.transitions(link.key)
+    chosen = _pick(available, target)
+    if chosen is None:
+        # Before saying "not available from X", make sure of X: our note may be stale.
+        current = client.issue_status(link.key)
+        if current is None:
+            return Outcome("not_available", target, transition_unavailable_line(target, "?"))
+        transition_cache.put(key(current), available)
+        if current.casefold() == target.casefold():
+            return Outcome("applied", current, f"the ticket is already in {current}", current)
+        return Outcome(
+            "not_available", target, transition_unavailable_line(target, current), current
+        )
+    if trusted is not None:
+        transition_cache.put(key(trusted), available)
+    try:
+        return _post(client, link, chosen, state, credential)
+    except _CannotFill as problem:
+        return Outcome("failed", target, str(problem))
+
+
+def _post(
+    client: JiraClient,
+    link: JiraLink,
+    transition: dict[str, Any],
+    state: IssueState,
+    credential: StoredCredential,
+) -> Outcome:
+    fields = screen_values(transition, state, credential.resolution_map.get(state))
+    client.transition(link.key, str(transition["id"]), fields)
+    to_name = _to_name(transition) or ""
+    return Outcome("applied", to_name, None, to_name)
+
+
+def screen_values(
+    transition: dict[str, Any], state: str, mapped_resolution: str | None
+) -> dict[str, Any]:
+    """Values for the transition screen: a resolution when it has one (required, or mapped),
+    refusing when a required field cannot be filled."""
+    values: dict[str, Any] = {}
+    screen = transition.get("fields")
+    for field_id, meta in (screen if isinstance(screen, dict) else {}).items():
+        if not isinstance(meta, dict):
+            continue
+        required = meta.get("required") is True and meta.get("hasDefaultValue") is not True
+        allowed = [
+            str(option.get("name"))
+            for option in meta.get("allowedValues") or []
+            if isinstance(option, dict) and option.get("name")
+        ]
+        if field_id == "resolution":
+            wanted = [mapped_resolution] if mapped_resolution else []
+            if required and not wanted:
+                wanted = list(DEFAULT_RESOLUTIONS.get(state, ("Done", "Fixed")))
+            found = next(
+                (name for want in wanted for name in allowed if name.casefold() == want.casefold()),
+                None,
+            )
+            if found is not None:
+                values["resolution"] = {"name": found}
+            elif required or mapped_resolution:
+                raise _CannotFill(
+                    f"the transition needs a resolution and none of {', '.join(wanted)} is "
+                    f"allowed (allowed: {', '.join(allowed)}): set resolution_map.{state}"
+                )
+        elif required:
+            name = meta.get("name") or field_id
+            raise _CannotFill(
+                f"the transition's screen requires {name!s}, which jira-sync cannot fill"
+            )
+    return values
+
+
+def _pick(transitions: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
+    wanted = target.casefold()
+    return next(
+        (t for t in transitions if (_to_name(t) or "").casefold() == wanted and "id" in t), None
+    )
+
+
+def _to_name(transition: dict[str, Any]) -> str | None:
+    to = transition.get("to")
+    name = to.get("name") if isinstance(to, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _report_failure(
+    record: IssueRecord, link: JiraLink, outcome: Outcome, jira_status: int | None
+) -> None:
+    """A timeline line and a ``Jira Sync Failed`` event; the local state stays as set."""
+    target = outcome.to_status or ""
+    if outcome.transition == "not_available":
+        line = outcome.detail or ""
+    else:
+        line = transition_failed_line(target, outcome.detail or "")
+    store.record_jira_status(
+        record.issue_id,
+        link,
+        jira_status=outcome.jira_status,
+        echo=False,
+        now=_now(),
+        timeline=line,
+    )
+    events.publish(
+        events.SYNC_FAILED,
+        {
+            "issue_id": record.issue_id,
+            "jira_key": link.key,
+            "operation": "transition",
+            "outcome": outcome.transition,
+            "to_status": target,
+            "jira_status": jira_status,
+            "message": line,
+        },
+    )
+
+
+def _view(outcome: Outcome) -> dict[str, Any]:
+    view: dict[str, Any] = {"transition": outcome.transition}
+    if outcome.to_status:
+        view["to_status"] = outcome.to_status
+    if outcome.detail:
+        view["detail"] = outcome.detail
+    return view
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
