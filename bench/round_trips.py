@@ -20,7 +20,8 @@ import requests
 from moto import mock_aws
 
 from devstack.jira_emulator import JiraEmulator
-from jira_sync import create_meta, events
+from jira_sync import create_meta, events, transition_cache
+from jira_sync.webhook_signature import sign
 from tests.support.moto_aws import (
     ENDPOINT_VARIABLES,
     SECRET_PREFIX,
@@ -28,6 +29,8 @@ from tests.support.moto_aws import (
     create_table_from_template,
     forget_container_state,
 )
+
+WEBHOOK_SECRET = "bench-webhook-secret-0123"
 
 
 class Context:
@@ -100,6 +103,9 @@ def environment() -> None:
         JIRA_SYNC_PUBLIC_BASE_URL="https://bench.example.com",
         POWERTOOLS_TRACE_DISABLED="1",
         POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_NAMESPACE="JiraSyncBench",
+        POWERTOOLS_METRICS_DISABLED="true",
+        POWERTOOLS_SERVICE_NAME="jira-sync",
     )
 
 
@@ -107,6 +113,7 @@ def new_container() -> None:
     """What a cold Lambda container starts without."""
     forget_container_state()
     create_meta.clear_cache()
+    transition_cache.clear_cache()
     events.events_client.cache_clear()
 
 
@@ -131,6 +138,8 @@ def main() -> None:
             "email": "svc@example.com",
             "api_token": "svc-token",
             "project_key": "SEC",
+            "webhook_secret": WEBHOOK_SECRET,
+            "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
         }
         created = credentials.lambda_handler(
             event("POST", "/credentials", "/credentials", {}, body), Context()
@@ -164,6 +173,79 @@ def main() -> None:
         measure("create ticket, warm", create("warm"))
         measure("create ticket with snapshot, warm", create("snap", snapshot=True))
         measure("same create retried (replayed)", create("warm"))
+
+        transitions: ModuleType = importlib.import_module("functions.transitions.app")
+        webhooks: ModuleType = importlib.import_module("functions.webhooks.app")
+
+        def state(issue_id: str, value: str) -> Callable[[], None]:
+            def run() -> None:
+                path = f"/issues/{issue_id}/state"
+                call = event(
+                    "PUT",
+                    "/issues/{issue_id}/state",
+                    path,
+                    {"issue_id": issue_id},
+                    {"state": value},
+                )
+                answer = transitions.lambda_handler(call, Context())
+                assert answer["statusCode"] == 200, answer["body"]
+
+            return run
+
+        new_container()
+        measure("state change, cold (status unknown)", state("cold", "resolved"))
+        measure("state change, status known, cache cold", state("cold", "in progress"))
+        state("warm", "resolved")()
+        jira_calls(jira)
+        counter.take()
+        measure("state change, warm", state("warm", "in progress"))
+
+        def webhook(number: int) -> Callable[[], None]:
+            def run() -> None:
+                body = json.dumps(
+                    {
+                        "timestamp": 2_000_000_000_000 + number,
+                        "webhookEvent": "jira:issue_updated",
+                        "user": {"accountId": "someone-else"},
+                        "issue": {
+                            "key": "SEC-1",
+                            "self": f"{jira.base_url}/rest/api/2/issue/10000",
+                            "fields": {"status": {"name": "In Progress"}},
+                        },
+                        "changelog": {
+                            "items": [
+                                {
+                                    "field": "status",
+                                    "fieldId": "status",
+                                    "fromString": "Done",
+                                    "toString": "In Progress",
+                                }
+                            ]
+                        },
+                    }
+                ).encode()
+                path = f"/webhooks/jira/{credential_id}/SEC-1"
+                route = "/webhooks/jira/{credential_id}/{issue_key}"
+                call = event(
+                    "POST",
+                    route,
+                    path,
+                    {"credential_id": credential_id, "issue_key": "SEC-1"},
+                    None,
+                )
+                call["body"] = body.decode()
+                call["headers"] |= {
+                    "x-hub-signature": sign(WEBHOOK_SECRET, body),
+                    "x-atlassian-webhook-identifier": f"bench-{number}",
+                }
+                answer = webhooks.lambda_handler(call, Context())
+                assert answer["statusCode"] == 200
+
+            return run
+
+        new_container()
+        measure("webhook, cold container", webhook(1))
+        measure("webhook, warm", webhook(2))
 
 
 if __name__ == "__main__":

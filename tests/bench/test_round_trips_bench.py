@@ -27,3 +27,8 @@ def test_given_the_round_trips_bench_when_run_then_counts_meet_the_targets() -> 
     assert counts["create ticket, warm"] == "1"
     assert counts["create ticket with snapshot, warm"] == "2"
     assert counts["same create retried (replayed)"] == "0"
+    assert int(counts["state change, cold (status unknown)"]) <= 2
+    assert counts["state change, warm"] == "1"
+    assert counts["webhook, warm"] == "0"
+    aws = dict(re.findall(r"^(\S.*?)\s+jira calls.*aws calls\s+(\d+)", result.stdout, re.MULTILINE))
+    assert aws["webhook, warm"] == "2"  # BatchGetItem + TransactWriteItems, no Secrets Manager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,7 +132,14 @@ def test_given_invocations_when_handler_prints_then_lines_and_lambda_markers_are
     first = pool.invoke({})
     second = pool.invoke({})
 
-    lines = [line.text for line in pool.logs.lines("TestFunction")]
+    # The worker's output is read by another thread, as Lambda ships logs after the answer.
+    deadline = time.monotonic() + 10
+    while True:
+        lines = [line.text for line in pool.logs.lines("TestFunction")]
+        if len([line for line in lines if line.startswith("REPORT")]) >= 2:
+            break
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
     assert f"START RequestId: {first.request_id} Version: $LATEST" in lines
     assert f"END RequestId: {second.request_id}" in lines
     assert lines.count('{"level": "INFO", "message": "context read"}') == 2

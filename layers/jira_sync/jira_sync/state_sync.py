@@ -54,7 +54,7 @@ def change_state(
     """Applies ``state`` to the issue, then to its ticket; returns the 200 body."""
     if not valid_issue_id(issue_id):
         raise NotFound(f"no issue {issue_id[:64]!r}")
-    record, previous = _apply_locally(issue_id, state)
+    record, previous, credential = _apply_locally(issue_id, state)
     link = record.jira
     if previous != state:
         events.publish(
@@ -67,45 +67,59 @@ def change_state(
                 "jira_key": None if link is None else link.key,
             },
         )
-    if link is None:
+    if link is None or credential is None:
         return {
             "issue_id": issue_id,
             "state": state,
             "jira": {"key": None, **_view(Outcome("not_linked"))},
         }
-    outcome = _sync_ticket(record, link, state, remaining_time)
+    outcome = _sync_ticket(record, link, credential, state, remaining_time)
     return {"issue_id": issue_id, "state": state, "jira": {"key": link.key, **_view(outcome)}}
 
 
-def _apply_locally(issue_id: str, state: IssueState) -> tuple[IssueRecord, str]:
+def _apply_locally(
+    issue_id: str, state: IssueState
+) -> tuple[IssueRecord, str, StoredCredential | None]:
     """The optimistic-locked local write, retried when another write came between."""
+    credentials: dict[str, StoredCredential] = {}
     for _ in range(MAX_LOCAL_ATTEMPTS):
         record = store.get_issue_item(issue_id)
         if record is None or record.created_at is None:
             raise NotFound(f"no issue {issue_id}")
         previous = record.state
         line = f'State changed from "{previous}" to "{state}"' if previous != state else None
+        echo: str | None = None
+        if record.jira is not None:
+            credential_id = record.jira.credential_id
+            if credential_id not in credentials:
+                credentials[credential_id] = load_credential(credential_id)
+            echo = credentials[credential_id].state_map.get(state)
         try:
             store.change_state(
                 issue_id,
                 state=state,
                 expected_version=record.version,
                 link=record.jira,
+                echo_status=echo,
                 now=_now(),
                 timeline=line,
             )
         except store.VersionConflict:
             continue
-        return record, previous
+        linked = None if record.jira is None else credentials[record.jira.credential_id]
+        return record, previous, linked
     raise Conflict(
         "the issue kept changing while its state was set: retry", code="version_conflict"
     )
 
 
 def _sync_ticket(
-    record: IssueRecord, link: JiraLink, state: IssueState, remaining_time: RemainingTime | None
+    record: IssueRecord,
+    link: JiraLink,
+    credential: StoredCredential,
+    state: IssueState,
+    remaining_time: RemainingTime | None,
 ) -> Outcome:
-    credential = load_credential(link.credential_id)
     target = credential.state_map.get(state)
     if target is None:
         return Outcome("not_mapped")
@@ -132,7 +146,6 @@ def _sync_ticket(
             record.issue_id,
             link,
             jira_status=outcome.to_status,
-            echo=True,
             now=_now(),
             timeline=None,
         )
@@ -269,7 +282,6 @@ def _report_failure(
         record.issue_id,
         link,
         jira_status=outcome.jira_status,
-        echo=False,
         now=_now(),
         timeline=line,
     )

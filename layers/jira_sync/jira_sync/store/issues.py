@@ -327,11 +327,14 @@ def change_state(
     state: str,
     expected_version: int,
     link: JiraLink | None,
+    echo_status: str | None = None,
     now: datetime,
     timeline: str | None,
 ) -> None:
     """Sets the issue's state (and its link's copy) if the issue is still at
-    ``expected_version``; raises ``VersionConflict`` otherwise."""
+    ``expected_version``; raises ``VersionConflict`` otherwise. ``echo_status`` is the Jira
+    status our transition is about to set: noted first, so its webhook is known as our echo
+    even when it arrives before Jira's answer to the transition."""
     items: list[TransactWriteItemTypeDef] = [
         {
             "Update": {
@@ -353,10 +356,12 @@ def change_state(
                 "Update": {
                     "TableName": table(),
                     "Key": link_key(link.base_url, link.key),
-                    "UpdateExpression": "SET #state = :state",
+                    "UpdateExpression": "SET #state = :state, echo_status = :echo",
                     "ConditionExpression": "issue_id = :issue_id",
                     "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": to_item({":state": state, ":issue_id": issue_id}),
+                    "ExpressionAttributeValues": to_item(
+                        {":state": state, ":issue_id": issue_id, ":echo": echo_status}
+                    ),
                 }
             }
         )
@@ -374,15 +379,14 @@ def record_jira_status(
     link: JiraLink,
     *,
     jira_status: str | None,
-    echo: bool,
     now: datetime,
     timeline: str | None,
 ) -> bool:
-    """Notes the ticket's Jira status after our transition (``echo``: we set it, so its
-    webhook is recognised) and a timeline line; False when the ticket was unlinked meanwhile."""
+    """Notes the ticket's Jira status after our transition, and a timeline line; False when
+    the ticket was unlinked meanwhile."""
     items: list[TransactWriteItemTypeDef] = []
     if jira_status is not None:
-        link_set = "SET jira_status = :status" + (", echo_status = :status" if echo else "")
+        link_set = "SET jira_status = :status"
         items += [
             {
                 "Update": {
@@ -502,10 +506,13 @@ def apply_webhook(
     else:
         names, values, sets = _assignments(link_changes)
         sets.append("sync_version = sync_version + :one")
+        removes = [alias for alias, name in names.items() if link_changes[name] is None]
         update: UpdateTypeDef = {
             "TableName": table(),
             "Key": key,
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": "SET "
+            + ", ".join(sets)
+            + (" REMOVE " + ", ".join(removes) if removes else ""),
             "ConditionExpression": "sync_version = :version",
             "ExpressionAttributeValues": to_item(values | {":one": 1}) | version,
         }

@@ -1,0 +1,73 @@
+"""Lambda handler of Jira's webhooks: ``ANY /webhooks/jira/{credential_id}/{issue_key}``.
+
+The route is public (Jira cannot sign requests with IAM), so every request gets the same 200
+and body whatever happened — unsigned, forged, unknown, stale, duplicate or applied. What
+happened goes to the logs and to one metric per outcome, never to the caller.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_sync import webhook_sync
+from jira_sync.http_api import Response, json_response
+from jira_sync.webhook_signature import MAX_BODY_BYTES
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+RECEIVED: Response = json_response(200, {"status": "received"})
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
+    try:
+        outcome = _receive(event)
+    except Exception as error:
+        logger.exception("webhook failed", error_type=type(error).__name__)
+        outcome = "error"
+    logger.info("webhook", outcome=outcome)
+    metrics.add_metric(name=f"Webhook_{outcome}", unit=MetricUnit.Count, value=1)
+    return dict(RECEIVED)
+
+
+def _receive(event: dict[str, Any]) -> str:
+    http = (event.get("requestContext") or {}).get("http") or {}
+    params = event.get("pathParameters") or {}
+    body = _raw_body(event)
+    if body is None:
+        return "too_large"
+    headers = {str(k): str(v) for k, v in (event.get("headers") or {}).items()}
+    logger.append_keys(issue_key=str(params.get("issue_key", ""))[:64])
+    return webhook_sync.receive(
+        str(http.get("method", "")),
+        str(params.get("credential_id", "")),
+        str(params.get("issue_key", "")),
+        headers,
+        body,
+    )
+
+
+def _raw_body(event: dict[str, Any]) -> bytes | None:
+    """The body's bytes as Jira sent them (None when over the size limit)."""
+    raw = event.get("body") or ""
+    if len(raw) > 2 * MAX_BODY_BYTES:
+        return None
+    try:
+        data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
+    except binascii.Error:
+        return b""
+    data = data if data is not None else raw.encode("utf-8", "surrogatepass")
+    return None if len(data) > MAX_BODY_BYTES else data

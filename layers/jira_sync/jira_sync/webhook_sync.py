@@ -1,0 +1,293 @@
+"""Inbound sync: Jira's signed webhooks update the linked issue, exactly once, newest wins.
+
+The caller answers every request with the same 200 whatever ``receive`` returns; the outcome
+only reaches logs and metrics, so the public endpoint reveals nothing. Nothing is written
+unless the signature verifies against the path credential's secret, the ticket is linked
+through that credential, and the path key is the payload's key.
+
+Cost of a webhook: one BatchGetItem (credential + link), at most one TransactWriteItems, no
+Jira call, and no Secrets Manager call when warm.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jira_sync import events, secrets
+from jira_sync.changelog_text import changelog_line, comment_line, deleted_line
+from jira_sync.issue_models import LinkRecord
+from jira_sync.models import IssueState, StoredCredential
+from jira_sync.store import issues as store
+from jira_sync.webhook_signature import MAX_BODY_BYTES, verify_signature
+
+logger = logging.getLogger(__name__)
+
+# A delivery id is remembered this long: Jira retries for about 30 minutes.
+DELIVERY_TTL_SECONDS = 3 * 24 * 3600
+MAX_WRITE_ATTEMPTS = 3
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9_]{0,254}-[1-9][0-9]{0,17}")
+_DELIVERY_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Reading the reversed state map, a status shared by several states resolves to the first.
+_STATE_ORDER: tuple[IssueState, ...] = ("open", "in progress", "resolved", "closed")
+
+
+@dataclass
+class Change:
+    """What one webhook does: to the link item, to the issue item, to the timeline."""
+
+    link: dict[str, Any] = field(default_factory=dict)
+    issue: dict[str, Any] = field(default_factory=dict)
+    timeline: str | None = None
+    unlink: bool = False
+    state_change: tuple[str, str] | None = None
+
+    def empty(self) -> bool:
+        return not (self.link or self.issue or self.timeline or self.unlink)
+
+
+def receive(
+    method: str,
+    credential_id: str,
+    path_key: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> str:
+    """Processes one delivery; returns what happened, for logs and metrics only."""
+    if method.upper() != "POST":
+        return "method_not_allowed"
+    if len(body) > MAX_BODY_BYTES:
+        return "too_large"
+    if not _UUID.fullmatch(credential_id) or not _ISSUE_KEY.fullmatch(path_key):
+        return "unknown_path"
+    lowered = {name.lower(): value for name, value in headers.items()}
+    signature = lowered.get("x-hub-signature")
+    if not signature:
+        return "unsigned"
+    payload = _json_object(body)
+    issue = payload.get("issue") if payload is not None else None
+    if payload is None or not isinstance(issue, dict):
+        return "malformed"
+    if issue.get("key") != path_key:
+        return "key_mismatch"
+    base_url = _base_url(issue.get("self"))
+    if base_url is None:
+        return "malformed"
+    delivery_id = lowered.get("x-atlassian-webhook-identifier")
+    if delivery_id is not None and not _DELIVERY_ID.fullmatch(delivery_id):
+        delivery_id = None
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        credential, link = store.read_for_webhook(credential_id, base_url, path_key)
+        if credential is None:
+            return "unknown_credential"
+        secret = secrets.get_secret(credential_id, credential.secret_version).webhook_secret
+        if secret is None or not verify_signature(secret.get_secret_value(), body, signature):
+            return "bad_signature"
+        if link is None:
+            return "not_linked"
+        if link.credential_id != credential_id:
+            return "foreign_link"
+        outcome = _apply(payload, credential, link, delivery_id)
+        if outcome != store.WebhookWrite.CONFLICT:
+            return outcome
+    return "conflict"
+
+
+def _apply(
+    payload: dict[str, Any],
+    credential: StoredCredential,
+    link: LinkRecord,
+    delivery_id: str | None,
+) -> str:
+    event = payload.get("webhookEvent")
+    if event == "jira:issue_updated":
+        change = issue_updated(payload, credential, link)
+    elif event in ("comment_created", "comment_updated"):
+        change = _comment(payload, link)
+    elif event == "jira:issue_deleted":
+        change = Change(timeline=deleted_line(link.key), unlink=True)
+    elif event == "jira:issue_created":
+        change = _status_note(payload, link)
+    else:
+        return "ignored"
+    if change.empty():
+        return "nothing_to_do"
+    now = datetime.now(UTC)
+    written = store.apply_webhook(
+        link,
+        delivery_id=delivery_id,
+        delivery_expires_at=int(now.timestamp()) + DELIVERY_TTL_SECONDS,
+        link_changes=change.link,
+        issue_changes=change.issue,
+        unlink=change.unlink,
+        now=now,
+        timeline=change.timeline,
+    )
+    if written != store.WebhookWrite.APPLIED:
+        return written
+    _publish(link, change)
+    return "applied"
+
+
+def issue_updated(
+    payload: Mapping[str, Any], credential: StoredCredential, link: LinkRecord
+) -> Change:
+    """The change of a ``jira:issue_updated``: state, due date, Jira status, timeline line."""
+    changelog = payload.get("changelog")
+    raw_items = changelog.get("items") if isinstance(changelog, dict) else None
+    items = [item for item in raw_items or [] if isinstance(item, dict)]
+    change = Change(timeline=changelog_line(link.key, items))
+    timestamp = payload.get("timestamp")
+    at = timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else 0
+    newest = at >= link.status_at
+    status_item = _item(items, "status")
+    if newest:
+        current = _issue_status(payload)
+        if current is not None and current != link.jira_status:
+            change.link["jira_status"] = change.issue["jira_status"] = current
+    due_item = _item(items, "duedate")
+    if due_item is not None:
+        due = due_item.get("to")
+        change.issue["due_date"] = due[:10] if isinstance(due, str) and due else None
+    if status_item is None or not newest:
+        return change
+    to_status = _text(status_item.get("toString")) or _text(status_item.get("to"))
+    if to_status is None:
+        return change
+    change.link["jira_status"] = change.issue["jira_status"] = to_status
+    change.link["status_at"] = at
+    user = payload.get("user")
+    actor = user.get("accountId") if isinstance(user, dict) else None
+    ours = actor is not None and actor == credential.validation.account_id
+    if ours and link.echo_status and link.echo_status.casefold() == to_status.casefold():
+        # Our own transition coming back: recorded, not re-applied, no event.
+        change.link["echo_status"] = None
+        return change
+    state = state_for(credential, to_status, _resolution(items, payload), link.state)
+    if state is not None and state != link.state:
+        change.link["state"] = change.issue["state"] = state
+        change.state_change = (link.state, state)
+    return change
+
+
+def state_for(
+    credential: StoredCredential, status: str, resolution: str | None, current: str
+) -> IssueState | None:
+    """The issue state a Jira status (and resolution) means: a status rule first, then the
+    reversed state map (case-insensitive); None when the status is not mapped."""
+    folded = status.casefold()
+    for rule in credential.status_rules:
+        if rule.status.casefold() != folded:
+            continue
+        if rule.resolution is None or (
+            resolution is not None and rule.resolution.casefold() == resolution.casefold()
+        ):
+            return rule.state
+    candidates = [
+        state
+        for state in _STATE_ORDER
+        if (credential.state_map.get(state) or "").casefold() == folded
+    ]
+    for candidate in candidates:
+        if candidate == current:
+            return candidate
+    return candidates[0] if candidates else None
+
+
+def _comment(payload: Mapping[str, Any], link: LinkRecord) -> Change:
+    comment = payload.get("comment")
+    if not isinstance(comment, dict):
+        return Change()
+    author = (
+        comment.get("updateAuthor") if payload.get("webhookEvent") == "comment_updated" else None
+    )
+    author = author if isinstance(author, dict) else comment.get("author")
+    name = author.get("displayName") if isinstance(author, dict) else None
+    body = comment.get("body")
+    text = body if isinstance(body, str) else json.dumps(body)
+    return Change(timeline=comment_line(link.key, name if isinstance(name, str) else "?", text))
+
+
+def _status_note(payload: Mapping[str, Any], link: LinkRecord) -> Change:
+    """``jira:issue_created`` (our own create's echo): just note the ticket's status."""
+    change = Change()
+    current = _issue_status(payload)
+    if current is not None and current != link.jira_status and link.status_at == 0:
+        change.link["jira_status"] = change.issue["jira_status"] = current
+    return change
+
+
+def _publish(link: LinkRecord, change: Change) -> None:
+    if change.state_change is not None:
+        events.publish(
+            events.STATE_CHANGED,
+            {
+                "issue_id": link.issue_id,
+                "from": change.state_change[0],
+                "to": change.state_change[1],
+                "origin": "jira",
+                "jira_key": link.key,
+            },
+        )
+    if change.unlink:
+        events.publish(
+            events.TICKET_UNLINKED,
+            {
+                "issue_id": link.issue_id,
+                "jira": link.model_dump(
+                    mode="json", include={"key", "id", "browse_url", "base_url", "credential_id"}
+                ),
+                "reason": "deleted_in_jira",
+            },
+        )
+
+
+def _item(items: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The changelog item of a system field, by ``fieldId`` or by (any-case) ``field``."""
+    for item in items:
+        if item.get("fieldId") == name or str(item.get("field", "")).casefold() == name:
+            return item
+    return None
+
+
+def _resolution(items: list[dict[str, Any]], payload: Mapping[str, Any]) -> str | None:
+    item = _item(items, "resolution")
+    if item is not None:
+        return _text(item.get("toString"))
+    issue = payload.get("issue")
+    fields = issue.get("fields") if isinstance(issue, dict) else None
+    resolution = fields.get("resolution") if isinstance(fields, dict) else None
+    return _text(resolution.get("name")) if isinstance(resolution, dict) else None
+
+
+def _issue_status(payload: Mapping[str, Any]) -> str | None:
+    issue = payload.get("issue")
+    fields = issue.get("fields") if isinstance(issue, dict) else None
+    status = fields.get("status") if isinstance(fields, dict) else None
+    return _text(status.get("name")) if isinstance(status, dict) else None
+
+
+def _base_url(self_url: object) -> str | None:
+    """Everything in ``issue.self`` before ``/rest/``."""
+    if not isinstance(self_url, str) or "/rest/" not in self_url:
+        return None
+    base = self_url.split("/rest/", 1)[0].rstrip("/")
+    return base if base.startswith(("https://", "http://")) else None
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
