@@ -25,11 +25,10 @@ def link(href: str, title: str | None = None) -> Node:
 
 
 def t(value: str, *marks: Node) -> Node:
-    return (
-        {"type": "text", "text": value, "marks": list(marks)}
-        if marks
-        else {"type": "text", "text": value}
-    )
+    node: Node = {"type": "text", "text": value}
+    if marks:
+        node["marks"] = list(marks)
+    return node
 
 
 def p(*content: Node) -> Node:
@@ -426,6 +425,28 @@ def test_given_inline_html_when_converted_then_literal_text_with_marks_around() 
 
 def test_given_inline_html_across_lines_when_converted_then_one_line() -> None:
     assert converted('<a\nhref="x">') == [p(t('<a href="x">'))]
+
+
+# Pathological input still converts
+
+
+def test_given_emphasis_nested_thousands_deep_when_converted_then_one_marked_text() -> None:
+    assert converted("*" * 5001 + "x" + "*" * 5001) == [p(t("x", EM, STRONG))]
+
+
+def test_given_images_nested_in_alt_text_when_converted_then_valid() -> None:
+    [paragraph] = converted("![" * 300 + "x" + "](http://i)" * 300)
+
+    assert all(node["text"] for node in paragraph["content"])
+
+
+def test_given_lists_nested_past_the_parser_limit_when_converted_then_no_error() -> None:
+    doc = markdown_to_adf("- " * 3000 + "x")  # too deep for the schema check to finish soon
+
+    depth, node = 0, doc
+    while node.get("content"):
+        depth, node = depth + 1, node["content"][-1]
+    assert 100 <= depth <= 110
 
 
 # A realistic description

@@ -29,6 +29,7 @@ soup = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_
 # Line by line too, so that tables, fences and nested containers form often enough.
 INLINE = [
     *("*", "**", "_", "~~", "`", "*a*", "**b**", "~~c~~", "`d`", "***e***", " ", "  "),
+    *("**`f`**", "_~~`g`~~_", "[**`h`**](http://x)"),
     *("[a](http://x)", "[`a`](http://x)", "![i](http://x/i.png)", "<http://x>", "[r](r.md)"),
     *("<b>", "</b>", "&amp;", "&#0;", "\0", "|", "\\|", "\\", "[", "]", "(", ")", "é", "😀"),
 ]
@@ -64,29 +65,31 @@ def fence_lines(draw: st.DrawFn) -> list[str]:
 
 
 @st.composite
-def block_lines(draw: st.DrawFn) -> list[str]:
-    # Weighted towards cheap blocks: the emulator's schema check takes ~0.3 s per table.
+def block_lines(draw: st.DrawFn) -> tuple[list[str], bool]:
+    """A block's lines, and whether they must stay in its container (a table's rows do)."""
+    # Weighted towards cheap blocks: the emulator's schema check takes ~0.1 s per table cell.
     roll = draw(st.integers(0, 19))
     if roll <= 10:
-        return draw(st.lists(inline, min_size=1, max_size=2))
+        return draw(st.lists(inline, min_size=1, max_size=2)), False
     if roll <= 12:
-        return [draw(st.sampled_from(["# ", "### ", "###### "])) + draw(inline)]
-    if roll <= 15:
-        return [draw(st.sampled_from(LINES))]
-    if roll <= 17:
-        return draw(fence_lines())
-    return draw(table_lines())
+        return [draw(st.sampled_from(["# ", "### ", "###### "])) + draw(inline)], False
+    if roll <= 14:
+        return [draw(st.sampled_from(LINES))], False
+    if roll <= 16:
+        return draw(fence_lines()), False
+    return draw(table_lines()), True
 
 
 @st.composite
 def structured(draw: st.DrawFn) -> str:
     """Blocks in containers; a block's later lines repeat, indent or drop the container."""
     parts: list[str] = []
-    for _ in range(draw(st.integers(0, 4))):
+    for _ in range(draw(st.integers(0, 3))):
         container = draw(st.sampled_from(CONTAINERS))
-        first, *rest = draw(block_lines())
-        going_on = draw(st.sampled_from([container, " " * len(container), ""]))
-        parts.append("\n".join([container + first, *(going_on + line for line in rest)]))
+        (first, *rest), kept = draw(block_lines())
+        going_on = [container, " " * len(container)] + ([] if kept else [""])
+        prefix = draw(st.sampled_from(going_on))
+        parts.append("\n".join([container + first, *(prefix + line for line in rest)]))
         parts.append(draw(st.sampled_from(["\n", "\n\n", "\n\n\n"])))
     return "".join(parts)
 

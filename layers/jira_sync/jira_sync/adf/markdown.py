@@ -3,9 +3,10 @@
 ADF nests less than Markdown: list items and quotes hold only paragraphs, lists and code
 blocks. What does not fit is reshaped where it stands rather than refused, so a description
 always goes through: a heading becomes a strong paragraph, a quote gives up its frame, a table
-its grid (a paragraph per row), a rule becomes `---` as text. Raw HTML is shown as text, never
-interpreted. Empty input gives a doc with no content, as `plain_text_to_adf` does: the schema
-asks for no block in a doc, and an empty paragraph would only add a blank line.
+its grid (a paragraph per row), a rule turns into its marker as text (`---`). Raw HTML is
+shown as text, never interpreted; NUL becomes U+FFFD, as CommonMark says and `plain` does.
+Empty input gives a doc with no content, as `plain_text_to_adf` does: the schema asks for no
+block in a doc, and an empty paragraph would only add a blank line.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Literal
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
-from markdown_it.tree import SyntaxTreeNode
 
 from jira_sync.adf.inline import inline_content
 from jira_sync.adf.nodes import STRONG, Node, document, paragraph, text
 from jira_sync.adf.plain import plain_paragraphs
 from jira_sync.adf.tables import table, table_as_paragraphs
+from jira_sync.adf.tree import Block, block_tree
 
 # Where blocks land: the doc takes any block; list items and quotes far fewer.
 type Place = Literal["doc", "item", "quote"]
@@ -40,29 +41,34 @@ def _parser() -> MarkdownIt:
 
 def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
     """An ADF doc of `markdown`, with `footer` as plain-text paragraphs at the end."""
-    tree = SyntaxTreeNode(_parser().parse(markdown))
-    content = _blocks(tree.children, "doc")
+    content = _blocks(block_tree(_parser().parse(markdown)), "doc")
     if footer:
         content.extend(plain_paragraphs(footer))
     return document(content)
 
 
-def _blocks(nodes: Sequence[SyntaxTreeNode], place: Place) -> list[Node]:
+def _blocks(nodes: Sequence[Block], place: Place) -> list[Node]:
     blocks: list[Node] = []
     for node in nodes:
         blocks.extend(_block(node, place))
     return blocks
 
 
-def _block(node: SyntaxTreeNode, place: Place) -> list[Node]:
-    kind = node.type
+def _block(node: Block, place: Place) -> list[Node]:
+    kind = node.kind
     if kind == "paragraph":
-        return [paragraph(inline_content(node))]
+        return [paragraph(inline_content(node.inline))]
     if kind == "heading":
         if place == "doc":
-            level = int(node.tag.removeprefix("h"))
-            return [{"type": "heading", "attrs": {"level": level}, "content": inline_content(node)}]
-        return [paragraph(inline_content(node, (STRONG,)))]
+            level = int(node.token.tag.removeprefix("h"))
+            return [
+                {
+                    "type": "heading",
+                    "attrs": {"level": level},
+                    "content": inline_content(node.inline),
+                }
+            ]
+        return [paragraph(inline_content(node.inline, (STRONG,)))]
     if kind in ("fence", "code_block"):
         return [_code_block(node)]
     if kind in ("bullet_list", "ordered_list"):
@@ -78,42 +84,44 @@ def _block(node: SyntaxTreeNode, place: Place) -> list[Node]:
         return _blocks(node.children, place)
     if kind == "hr":
         # markdown-it's markup for `---` is `----`; its marker thrice reads as typed.
-        return [{"type": "rule"}] if place == "doc" else [paragraph(text(node.markup[:1] * 3))]
+        return (
+            [{"type": "rule"}] if place == "doc" else [paragraph(text(node.token.markup[:1] * 3))]
+        )
     if kind == "table":
         return table(node) if place == "doc" else table_as_paragraphs(node)
     if node.children:
         return _blocks(node.children, place)
     # html_block, and whatever a future rule may add: its source, line for line.
-    return plain_paragraphs(node.content)
+    return plain_paragraphs(node.token.content)
 
 
-def _code_block(node: SyntaxTreeNode) -> Node:
+def _code_block(node: Block) -> Node:
     """A `codeBlock` of one unmarked text node; none at all when the code is empty."""
     block: Node = {"type": "codeBlock"}
-    words = unescapeAll(node.info).split() if node.type == "fence" else []
+    words = unescapeAll(node.token.info).split() if node.kind == "fence" else []
     if words:
         block["attrs"] = {"language": words[0]}
-    content = text(node.content.removesuffix("\n"))
+    content = text(node.token.content.removesuffix("\n"))
     if content:
         block["content"] = content
     return block
 
 
-def _list(node: SyntaxTreeNode) -> list[Node]:
-    items = [_list_item(item) for item in node.children if item.type == "list_item"]
+def _list(node: Block) -> list[Node]:
+    items = [_list_item(item) for item in node.children if item.kind == "list_item"]
     if not items:
         return []
-    if node.type == "bullet_list":
+    if node.kind == "bullet_list":
         return [{"type": "bulletList", "content": items}]
     ordered: Node = {"type": "orderedList", "content": items}
-    start = node.attrs.get("start")
+    start = node.token.attrGet("start")
     if start is not None and int(start) != 1:
         ordered["attrs"] = {"order": int(start)}
     return [ordered]
 
 
-def _list_item(node: SyntaxTreeNode) -> Node:
+def _list_item(node: Block) -> Node:
     content = _blocks(node.children, "item")
-    if not content:
+    if not content or content[0]["type"] not in _ITEM_STARTS:
         content.insert(0, paragraph([]))
     return {"type": "listItem", "content": content}

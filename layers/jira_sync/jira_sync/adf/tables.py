@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from markdown_it.tree import SyntaxTreeNode
-
 from jira_sync.adf.inline import inline_content
 from jira_sync.adf.nodes import STRONG, Node, merge_text, paragraph, text
+from jira_sync.adf.tree import Block
 
 _ALIGN: dict[str, Literal["center", "end"]] = {
     "text-align:center": "center",
@@ -16,7 +15,7 @@ _ALIGN: dict[str, Literal["center", "end"]] = {
 }
 
 
-def table(node: SyntaxTreeNode) -> list[Node]:
+def table(node: Block) -> list[Node]:
     """`table` > `tableRow` > `tableHeader`/`tableCell` > paragraph (every cell needs a block)."""
     rows: list[Node] = []
     for row in _rows(node):
@@ -26,7 +25,7 @@ def table(node: SyntaxTreeNode) -> list[Node]:
     return [{"type": "table", "content": rows}] if rows else []
 
 
-def table_as_paragraphs(node: SyntaxTreeNode) -> list[Node]:
+def table_as_paragraphs(node: Block) -> list[Node]:
     """Rows as `a | b` paragraphs, header cells strong: for list items and quotes."""
     paragraphs: list[Node] = []
     for row in _rows(node):
@@ -34,20 +33,20 @@ def table_as_paragraphs(node: SyntaxTreeNode) -> list[Node]:
         for index, cell in enumerate(row.children):
             if index:
                 content.extend(text(" | "))
-            content.extend(inline_content(cell, (STRONG,) if cell.type == "th" else ()))
+            content.extend(inline_content(cell.inline, (STRONG,) if cell.kind == "th" else ()))
         paragraphs.append(paragraph(merge_text(content)))
     return paragraphs
 
 
-def _rows(node: SyntaxTreeNode) -> Iterator[SyntaxTreeNode]:
+def _rows(node: Block) -> Iterator[Block]:
     for section in node.children:
-        yield from (row for row in section.children if row.type == "tr")
+        yield from (row for row in section.children if row.kind == "tr")
 
 
-def _cell(cell: SyntaxTreeNode) -> Node:
-    style = cell.attrs.get("style")
+def _cell(cell: Block) -> Node:
+    style = cell.token.attrGet("style")
     align = _ALIGN.get(style) if isinstance(style, str) else None
     return {
-        "type": "tableHeader" if cell.type == "th" else "tableCell",
-        "content": [paragraph(inline_content(cell), align)],
+        "type": "tableHeader" if cell.kind == "th" else "tableCell",
+        "content": [paragraph(inline_content(cell.inline), align)],
     }
