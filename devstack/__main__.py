@@ -71,6 +71,7 @@ def banner(stack: Devstack) -> str:
             "email": "svc@example.com",
             "api_token": "svc-token",
             "project_key": "SEC",
+            "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
         }
     )
     jira_site = stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080"
@@ -96,6 +97,14 @@ def banner(stack: Devstack) -> str:
         f"       -d '{ticket}'",
         f"  curl -s {api}/issues/finding-1                 # the link and the timeline",
         f"  curl -s -u svc@example.com:svc-token {jira_site}/rest/api/3/issue/SEC-1",
+        f"  curl -s -X PUT {api}/issues/finding-1/state -H 'content-type: application/json' \\",
+        """       -d '{"state": "in progress"}'""",
+        "  # two-way: register the credential's webhook_url and webhook_secret in Jira, as admin",
+        "  curl -s -u admin@example.com:admin-token -X POST "
+        f"{jira_site}/rest/webhooks/1.0/webhook \\",
+        '       -H \'content-type: application/json\' -d \'{"name": "jira-sync", '
+        '"url": "<webhook_url>", "secret": "<webhook_secret>", '
+        '"events": ["jira:issue_updated", "comment_created", "jira:issue_deleted"]}\'',
         "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",
         f"    aws --endpoint-url {stack.dynamodb_endpoint} --region us-east-1 \\",
         f"    dynamodb scan --table-name {stack.table_name}",
