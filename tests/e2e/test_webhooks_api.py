@@ -95,7 +95,7 @@ def transition(stack: Devstack, key: str, status: str, who: tuple[str, str] = AL
     assert response.status_code == 204, response.text
 
 
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 15) -> None:
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
@@ -181,10 +181,14 @@ def test_given_ticket_moved_in_jira_then_signed_delivery_updates_state_and_timel
     stack: Devstack,
 ) -> None:
     _, key = setup(stack)
+    sqs, queue_url = state_events_queue(stack)
 
     transition(stack, key, "Done")
 
     wait_for(lambda: issue(stack)["state"] == "resolved", "the state from Jira")
+    message = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=15)["Messages"][0]
+    detail = json.loads(message["Body"])["detail"]
+    assert (detail["origin"], detail["from"], detail["to"]) == ("jira", "open", "resolved")
     assert lines(stack)[-1] == (
         f'Jira update ({key}): resolution set to "Done"; status changed from "To Do" to "Done"'  # noqa: S608
     )
