@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -401,3 +403,63 @@ def test_given_ticket_of_another_credential_then_nothing_written(stack: Devstack
     assert (response.status_code, response.json()) == (200, RECEIVED)
     assert table(stack) == before
     assert first["credential_id"] != second["credential_id"]
+
+
+class _FlakyFront:
+    """A front for the webhook route that passes every delivery on but tells Jira the first
+    one failed (503), so the emulator really retries a delivery that was already applied."""
+
+    def __init__(self, target: str) -> None:
+        self.seen: list[dict[str, str]] = []
+        front = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                requests.post(f"{target}{self.path}", data=body, headers=headers, timeout=30)
+                front.seen.append(headers)
+                self.send_response(503 if len(front.seen) == 1 else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_given_jira_retrying_a_delivery_then_the_retry_writes_nothing(stack: Devstack) -> None:
+    credential, key = setup(stack)
+    admin = emulator_session(*ADMIN)
+    for hook in admin.get(f"{stack.jira_url}/rest/webhooks/1.0/webhook", timeout=10).json():
+        admin.delete(hook["self"], timeout=10)
+    front = _FlakyFront(stack.api_url)
+    hook = credential["webhook_url"].replace(stack.api_url, front.url)
+    registered = admin.post(
+        f"{stack.jira_url}/rest/webhooks/1.0/webhook",
+        json={"name": "flaky", "url": hook, "events": ["comment_created"], "secret": SECRET},
+        timeout=10,
+    )
+    assert registered.status_code == 201, registered.text
+    doc = {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": "twice?"}]}],
+    }
+
+    emulator_session(*ALICE).post(
+        f"{stack.jira_url}/rest/api/3/issue/{key}/comment", json={"body": doc}, timeout=10
+    )
+
+    wait_for(lambda: len(front.seen) >= 2, "the emulator's retry")
+    front.server.shutdown()
+    first, retry = front.seen[0], front.seen[1]
+    assert first["X-Atlassian-Webhook-Identifier"] == retry["X-Atlassian-Webhook-Identifier"]
+    assert retry["X-Atlassian-Webhook-Retry"] == "1"
+    assert lines(stack).count(f'Jira comment ({key}) by "Alice Example": twice?') == 1
