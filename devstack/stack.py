@@ -245,7 +245,12 @@ class Devstack:
         endpoints = AwsEndpoints(
             dynamodb=self.dynamodb_endpoint, moto=self.moto_endpoint, region=REGION
         )
-        extra = {"JIRA_SYNC_ALLOW_LOOPBACK": "1", "JIRA_SYNC_PUBLIC_BASE_URL": api_url}
+        # The emulator's search is consistent at once, unlike Jira Cloud's: a short settle will do.
+        extra = {
+            "JIRA_SYNC_ALLOW_LOOPBACK": "1",
+            "JIRA_SYNC_PUBLIC_BASE_URL": api_url,
+            "JIRA_SYNC_SEARCH_SETTLE_SECONDS": "1",
+        }
         for logical_id, spec in self.stack.functions.items():
             env = worker_environment(spec, endpoints, extra=extra)
             self.pools[logical_id] = FunctionPool(

@@ -18,6 +18,8 @@ from devstack.stack import Devstack
 from tests.fixtures.emulator import emulator_session
 
 SVC = ("svc@example.com", "svc-token")
+# What the devstack sets JIRA_SYNC_SEARCH_SETTLE_SECONDS to (the emulator's search is consistent).
+SEARCH_SETTLE_SECONDS = 1.0
 DESCRIPTION = (
     "## Finding\n\nThe `q` parameter reaches the query **unescaped**.\n\n- Scanner: Backline\n"
 )
@@ -307,6 +309,12 @@ def test_given_create_dropped_before_jira_took_it_then_502_and_a_retry_creates_o
     assert first.status_code == 502, first.text
     assert jira_issue_keys(stack) == []
     assert api(stack, "GET", "/issues/absent").status_code == 404
+    # Jira Cloud's search may not show a new issue for seconds: not found yet is not absent yet.
+    early = api(stack, "POST", "/issues/absent/ticket", body)
+    assert early.status_code == 409, early.text
+    assert early.json()["error"]["code"] == "create_outcome_pending"
+    assert early.json()["error"]["details"]["retry_after"] >= 1
+    time.sleep(SEARCH_SETTLE_SECONDS + 0.2)
     second = api(stack, "POST", "/issues/absent/ticket", body)
     assert second.status_code == 201, second.text
     assert jira_issue_keys(stack) == [second.json()["jira"]["key"]]
@@ -447,6 +455,7 @@ def test_given_lost_answer_and_jira_search_failing_then_502_and_the_retry_adopts
     assert first.status_code == 502, first.text
     assert len(jira_issue_keys(stack)) == 1
     requests.delete(f"{stack.jira_url}/_emulator/faults", timeout=10)
+    time.sleep(SEARCH_SETTLE_SECONDS + 0.2)
     second = api(stack, "POST", "/issues/unsure/ticket", body)
     assert second.status_code == 201, second.text
     assert jira_issue_keys(stack) == [second.json()["jira"]["key"]]

@@ -133,6 +133,8 @@ class CreateClaim(BaseModel):
     token: str
     request_hash: str
     until: float
+    # When a create's outcome was lost and Jira's search did not show it yet (epoch seconds).
+    uncertain_at: float | None = None
 
 
 class IssueRecord(BaseModel):

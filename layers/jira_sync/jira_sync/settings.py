@@ -52,6 +52,9 @@ class Settings(BaseModel):
     public_base_url: Annotated[str | None, BeforeValidator(_base_url)] = None
     # Only the local stack sets this, so credentials may point at the loopback Jira emulator.
     allow_loopback: Annotated[bool, BeforeValidator(_flag)] = False
+    # Jira's JQL search is eventually consistent (seconds, Atlassian says): an issue created by a
+    # call whose answer was lost may not show yet. Its absence counts only this long after.
+    search_settle_seconds: float = Field(default=10.0, ge=0, le=300)
     stage: str = "dev"
 
     @classmethod

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from jira_sync.issue_models import (
 )
 from jira_sync.jira import JiraClient, JiraError, JiraRejected, JiraUnavailable
 from jira_sync.models import StoredCredential
+from jira_sync.settings import get_settings
 from jira_sync.snapshot_csv import rows_to_csv
 from jira_sync.store import issues as store
 from jira_sync.ticket_fields import build_fields
@@ -76,7 +78,10 @@ def create_ticket(
         )
     except store.ClaimRefused as refused:
         return _replay_or_refuse(issue_id, refused.current, request_hash)
-    taken_over = previous is not None and previous.creating is not None
+    left = None if previous is None else previous.creating
+    taken_over = left is not None
+    if left is not None and left.uncertain_at is not None:
+        _wait_for_search(issue_id, token, left.uncertain_at)
     client = credential_client(credential, remaining_time)
     created = _create_or_adopt(client, credential, issue_id, request.issue, token, taken_over)
     known_state = previous.state if previous is not None and previous.created_at else "open"
@@ -175,13 +180,29 @@ def _resolve_uncertain(
     try:
         found = _find(client, credential, issue_id)
     except BaseException:
-        store.release_claim(issue_id, token, expire_only=True)
+        store.release_claim(issue_id, token, expire_only=True, uncertain_at=_now().timestamp())
         raise error from None
     if found is None:
-        store.release_claim(issue_id, token)
+        # Not found yet is not absent yet: Jira's search may not show a new issue for seconds.
+        # The next create looks again once that has passed.
+        store.release_claim(issue_id, token, expire_only=True, uncertain_at=_now().timestamp())
         raise error
     logger.info("adopted ticket %s created by the uncertain call", found.key)
     return found
+
+
+def _wait_for_search(issue_id: str, token: str, uncertain_at: float) -> None:
+    """Refuses (409) to look for a lost create's ticket before Jira's search can show it."""
+    settle = get_settings().search_settle_seconds
+    wait = uncertain_at + settle - _now().timestamp()
+    if wait > 0:
+        store.release_claim(issue_id, token, expire_only=True, uncertain_at=uncertain_at)
+        raise Conflict(
+            f"an earlier create for issue {issue_id} may have reached Jira, whose search can "
+            f"take seconds to show it: retry in {math.ceil(wait)} s",
+            code="create_outcome_pending",
+            retry_after=math.ceil(wait),
+        )
 
 
 def _find(client: JiraClient, credential: StoredCredential, issue_id: str) -> Created | None:

@@ -106,22 +106,29 @@ def claim_create(
     return None if not old else _issue(old)
 
 
-def release_claim(issue_id: str, token: str, *, expire_only: bool = False) -> None:
+def release_claim(
+    issue_id: str, token: str, *, expire_only: bool = False, uncertain_at: float | None = None
+) -> None:
     """Gives our claim up. Nothing reached Jira: the claim goes (with the item, when the issue
     was new). The outcome is unknown (``expire_only``): the claim stays, expired, so the next
     create looks in Jira first. A claim that is no longer ours is left alone."""
     client = dynamodb_client()
     names = {"#creating": "creating", "#token": "token"}
-    token_value = {":token": {"S": token}}
+    token_value: dict[str, AttributeValueTypeDef] = {":token": {"S": token}}
     if expire_only:
+        update = "SET #creating.#until = :zero"
+        values: dict[str, AttributeValueTypeDef] = token_value | {":zero": {"N": "0"}}
+        if uncertain_at is not None:
+            update += ", #creating.uncertain_at = :uncertain"
+            values[":uncertain"] = to_value(uncertain_at)
         try:
             client.update_item(
                 TableName=table(),
                 Key=issue_key(issue_id),
-                UpdateExpression="SET #creating.#until = :zero",
+                UpdateExpression=update,
                 ConditionExpression="#creating.#token = :token",
                 ExpressionAttributeNames=names | {"#until": "until"},
-                ExpressionAttributeValues=token_value | {":zero": {"N": "0"}},
+                ExpressionAttributeValues=values,
             )
         except client.exceptions.ConditionalCheckFailedException:
             return
