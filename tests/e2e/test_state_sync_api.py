@@ -4,7 +4,6 @@ linked ticket in the Jira emulator's workflows (SEC: global transitions; OPS: a 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ import requests
 
 from devstack.stack import Devstack
 from tests.fixtures.emulator import emulator_session
+from tests.support.bus import bus_queue
 
 SVC = ("svc@example.com", "svc-token")
 ALICE = ("alice@example.com", "alice-token")
@@ -155,7 +155,7 @@ def test_given_strict_workflow_when_target_not_reachable_then_not_available_and_
     stack: Devstack,
 ) -> None:
     key = linked_issue(stack, "o1", "OPS", OPS_MAP)
-    sqs, queue_url = failure_queue(stack)
+    sqs, queue_url = bus_queue(stack, "Jira Sync Failed")
 
     result = set_state(stack, "o1", "resolved")
 
@@ -252,23 +252,3 @@ def test_given_bad_body_then_400(stack: Devstack, body: dict[str, Any]) -> None:
 
 def test_given_unknown_issue_then_404(stack: Devstack) -> None:
     assert api(stack, "PUT", "/issues/nope/state", {"state": "open"}).status_code == 404
-
-
-def failure_queue(stack: Devstack) -> tuple[Any, str]:
-    """An SQS queue receiving the bus's Jira Sync Failed events."""
-    sqs = stack.client("sqs")
-    events = stack.client("events")
-    name = f"failed-{time.monotonic_ns()}"
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events.put_rule(
-        Name=name,
-        EventBusName=stack.event_bus_name,
-        EventPattern=json.dumps({"source": ["jira-sync"], "detail-type": ["Jira Sync Failed"]}),
-    )
-    events.put_targets(
-        Rule=name, EventBusName=stack.event_bus_name, Targets=[{"Id": "q", "Arn": arn}]
-    )
-    return sqs, queue_url

@@ -16,6 +16,7 @@ import requests
 from devstack.jira_emulator.adf import problem as adf_problem
 from devstack.stack import Devstack
 from tests.fixtures.emulator import emulator_session
+from tests.support.bus import bus_queue
 
 SVC = ("svc@example.com", "svc-token")
 # What the devstack sets JIRA_SYNC_SEARCH_SETTLE_SECONDS to (the emulator's search is consistent).
@@ -408,21 +409,7 @@ def test_given_linked_issue_when_unlinked_then_jira_untouched_and_next_create_is
 
 
 def test_given_created_ticket_then_jira_ticket_created_event_on_the_bus(stack: Devstack) -> None:
-    sqs = stack.client("sqs")
-    events = stack.client("events")
-    queue_url = sqs.create_queue(QueueName=f"created-{time.monotonic_ns()}")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    rule = f"created-{time.monotonic_ns()}"
-    events.put_rule(
-        Name=rule,
-        EventBusName=stack.event_bus_name,
-        EventPattern=json.dumps({"source": ["jira-sync"], "detail-type": ["Jira Ticket Created"]}),
-    )
-    events.put_targets(
-        Rule=rule, EventBusName=stack.event_bus_name, Targets=[{"Id": "q", "Arn": queue_arn}]
-    )
+    sqs, queue_url = bus_queue(stack, "Jira Ticket Created")
     credential_id = credential(stack)
 
     key = api(stack, "POST", "/issues/ev/ticket", ticket_body(credential_id)).json()["jira"]["key"]

@@ -17,6 +17,7 @@ import requests
 
 from devstack.stack import Devstack
 from tests.fixtures.emulator import emulator_session
+from tests.support.bus import bus_queue
 
 ADMIN = ("admin@example.com", "admin-token")
 SVC = ("svc@example.com", "svc-token")
@@ -183,7 +184,7 @@ def test_given_ticket_moved_in_jira_then_signed_delivery_updates_state_and_timel
     stack: Devstack,
 ) -> None:
     _, key = setup(stack)
-    sqs, queue_url = state_events_queue(stack)
+    sqs, queue_url = bus_queue(stack, "Issue State Changed")
 
     transition(stack, key, "Done")
 
@@ -207,7 +208,7 @@ def test_given_our_own_transition_when_its_echo_arrives_then_state_is_not_flippe
         state_map={"resolved": "Done", "closed": "Done", "open": "To Do"},
         status_rules=[{"status": "Done", "state": "resolved"}],
     )
-    sqs, queue_url = state_events_queue(stack)
+    sqs, queue_url = bus_queue(stack, "Issue State Changed")
 
     result = api(stack, "PUT", "/issues/w1/state", {"state": "closed"}).json()
 
@@ -231,25 +232,6 @@ def test_given_someone_else_moves_it_then_the_status_rule_applies(stack: Devstac
     transition(stack, key, "Done")
 
     wait_for(lambda: issue(stack)["state"] == "resolved", "the rule's state")
-
-
-def state_events_queue(stack: Devstack) -> tuple[Any, str]:
-    sqs = stack.client("sqs")
-    events = stack.client("events")
-    name = f"state-{time.monotonic_ns()}"
-    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events.put_rule(
-        Name=name,
-        EventBusName=stack.event_bus_name,
-        EventPattern=json.dumps({"source": ["jira-sync"], "detail-type": ["Issue State Changed"]}),
-    )
-    events.put_targets(
-        Rule=name, EventBusName=stack.event_bus_name, Targets=[{"Id": "q", "Arn": arn}]
-    )
-    return sqs, queue_url
 
 
 def test_given_a_delivery_retried_then_nothing_is_written_twice(stack: Devstack) -> None:

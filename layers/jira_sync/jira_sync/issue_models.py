@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from jira_sync.errors import NotFound
 from jira_sync.models import IssueState, Severity
 
 MAX_DESCRIPTION = 100_000
@@ -32,8 +33,12 @@ _ISSUE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,99}")
 
 
-def valid_issue_id(value: str) -> bool:
-    return _ISSUE_ID.fullmatch(value) is not None
+def check_issue_id(value: str) -> None:
+    """``NotFound`` for an id no issue can have (ids reach keys, JQL and URLs)."""
+    if _ISSUE_ID.fullmatch(value) is None:
+        raise NotFound(
+            f"no issue {value[:64]!r}: issue ids are 1-128 letters, digits, '.', '_', ':' or '-'"
+        )
 
 
 def _filename(value: str) -> str:

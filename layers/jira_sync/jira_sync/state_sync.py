@@ -18,7 +18,7 @@ from jira_sync import events, transition_cache
 from jira_sync.changelog_text import transition_failed_line, transition_unavailable_line
 from jira_sync.credentials import credential_client, load_credential
 from jira_sync.errors import Conflict, NotFound
-from jira_sync.issue_models import IssueRecord, JiraLink, valid_issue_id
+from jira_sync.issue_models import IssueRecord, JiraLink, check_issue_id
 from jira_sync.jira import JiraClient, JiraError, JiraRejected
 from jira_sync.models import IssueState, StoredCredential
 from jira_sync.store import issues as store
@@ -52,8 +52,7 @@ def change_state(
     issue_id: str, state: IssueState, *, remaining_time: RemainingTime | None = None
 ) -> dict[str, Any]:
     """Applies ``state`` to the issue, then to its ticket; returns the 200 body."""
-    if not valid_issue_id(issue_id):
-        raise NotFound(f"no issue {issue_id[:64]!r}")
+    check_issue_id(issue_id)
     record, previous, credential = _apply_locally(issue_id, state)
     link = record.jira
     if previous != state:
@@ -123,24 +122,15 @@ def _sync_ticket(
     target = credential.state_map.get(state)
     if target is None:
         return Outcome("not_mapped")
-    known = record.jira_status
     client = credential_client(credential, remaining_time)
-    if known is not None and known.casefold() == target.casefold():
-        # Seemingly there already: check (one GET) rather than trust a note that may be stale.
-        try:
-            known = client.issue_status(link.key)
-        except JiraError as error:
-            outcome = Outcome("failed", target, error.message)
-            _report_failure(record, link, outcome, error.status)
-            return outcome
-        if known is not None and known.casefold() == target.casefold():
-            return Outcome("applied", known, f"the ticket is already in {known}", known)
     try:
-        outcome = _move(client, credential, link, known, target, state)
+        outcome = _move(client, credential, link, record.jira_status, target, state)
     except JiraError as error:
         outcome = Outcome("failed", target, error.message)
         _report_failure(record, link, outcome, error.status)
         return outcome
+    except _CannotFill as problem:
+        outcome = Outcome("failed", target, str(problem))
     if outcome.transition == "applied":
         store.record_jira_status(
             record.issue_id,
@@ -163,6 +153,11 @@ def _move(
     state: IssueState,
 ) -> Outcome:
     """One POST when the transitions from the known status are cached; else look first."""
+    if known is not None and known.casefold() == target.casefold():
+        # Seemingly there already: check (one GET) rather than trust a note that may be stale.
+        known = client.issue_status(link.key)
+        if known is not None and known.casefold() == target.casefold():
+            return Outcome("applied", known, f"the ticket is already in {known}", known)
     project = link.key.rsplit("-", 1)[0]
 
     def key(status: str) -> transition_cache.Key:
@@ -181,8 +176,6 @@ def _move(
                 # The ticket moved without us hearing of it: look again, once.
                 transition_cache.forget(key(known))
                 trusted = None
-            except _CannotFill as problem:
-                return Outcome("failed", target, str(problem))
     available = client.transitions(link.key)
     chosen = _pick(available, target)
     if chosen is None:
@@ -198,10 +191,7 @@ def _move(
         )
     if trusted is not None:
         transition_cache.put(key(trusted), available)
-    try:
-        return _post(client, link, chosen, state, credential)
-    except _CannotFill as problem:
-        return Outcome("failed", target, str(problem))
+    return _post(client, link, chosen, state, credential)
 
 
 def _post(

@@ -33,7 +33,7 @@ from jira_sync.issue_models import (
     JiraLink,
     SnapshotInput,
     TicketCreate,
-    valid_issue_id,
+    check_issue_id,
 )
 from jira_sync.jira import JiraClient, JiraError, JiraRejected, JiraUnavailable
 from jira_sync.models import StoredCredential
@@ -64,17 +64,18 @@ def create_ticket(
     issue_id: str, request: TicketCreate, *, remaining_time: RemainingTime | None = None
 ) -> dict[str, Any]:
     """Creates (or adopts) the issue's Jira ticket and links it; returns the 201 body."""
-    _check_issue_id(issue_id)
+    check_issue_id(issue_id)
     credential = load_credential(request.credential_id)
     request_hash = _request_hash(issue_id, request)
     token = secrets.token_hex(16)
+    now = _now()
     try:
         previous = store.claim_create(
             issue_id,
             token=token,
             request_hash=request_hash,
-            now=_now(),
-            until=_now().timestamp() + CLAIM_SECONDS,
+            now=now,
+            until=now.timestamp() + CLAIM_SECONDS,
         )
     except store.ClaimRefused as refused:
         return _replay_or_refuse(issue_id, refused.current, request_hash)
@@ -104,7 +105,7 @@ def unlink_ticket(issue_id: str) -> None:
 
 def get_issue(issue_id: str) -> dict[str, Any]:
     """The issue, its ticket (or null) and its timeline, oldest line first."""
-    _check_issue_id(issue_id)
+    check_issue_id(issue_id)
     record, timeline = store.get_issue(issue_id)
     if record is None or record.created_at is None:
         raise NotFound(f"no issue {issue_id}")
@@ -331,16 +332,10 @@ def _request_hash(issue_id: str, request: TicketCreate) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _check_issue_id(issue_id: str) -> None:
-    if not valid_issue_id(issue_id):
-        raise NotFound(
-            f"no issue {issue_id[:64]!r}: issue ids are 1-128 letters, digits, '.', '_', ':' or '-'"
-        )
-
-
 def _load_issue(issue_id: str) -> IssueRecord:
-    _check_issue_id(issue_id)
-    record, _ = store.get_issue(issue_id)
+    """The issue item alone (one GetItem: unlinking needs no timeline)."""
+    check_issue_id(issue_id)
+    record = store.get_issue_item(issue_id)
     if record is None or record.created_at is None:
         raise NotFound(f"no issue {issue_id}")
     return record

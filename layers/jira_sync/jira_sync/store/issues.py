@@ -13,7 +13,7 @@ link is written in the same transaction that releases it: at most one create run
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -113,48 +113,46 @@ def release_claim(
     was new). The outcome is unknown (``expire_only``): the claim stays, expired, so the next
     create looks in Jira first. A claim that is no longer ours is left alone."""
     client = dynamodb_client()
-    names = {"#creating": "creating", "#token": "token"}
-    token_value: dict[str, AttributeValueTypeDef] = {":token": {"S": token}}
+    ours: dict[str, Any] = {
+        "TableName": table(),
+        "Key": issue_key(issue_id),
+        "ExpressionAttributeNames": {"#creating": "creating", "#token": "token"},
+        "ExpressionAttributeValues": {":token": {"S": token}},
+    }
     if expire_only:
         update = "SET #creating.#until = :zero"
-        values: dict[str, AttributeValueTypeDef] = token_value | {":zero": {"N": "0"}}
+        ours["ExpressionAttributeNames"]["#until"] = "until"
+        ours["ExpressionAttributeValues"][":zero"] = {"N": "0"}
         if uncertain_at is not None:
             update += ", #creating.uncertain_at = :uncertain"
-            values[":uncertain"] = to_value(uncertain_at)
-        try:
-            client.update_item(
-                TableName=table(),
-                Key=issue_key(issue_id),
-                UpdateExpression=update,
-                ConditionExpression="#creating.#token = :token",
-                ExpressionAttributeNames=names | {"#until": "until"},
-                ExpressionAttributeValues=values,
-            )
-        except client.exceptions.ConditionalCheckFailedException:
-            return
-        return
-    try:
-        client.delete_item(
-            TableName=table(),
-            Key=issue_key(issue_id),
-            ConditionExpression="#creating.#token = :token AND attribute_not_exists(created_at)",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=token_value,
+            ours["ExpressionAttributeValues"][":uncertain"] = to_value(uncertain_at)
+        _if_condition(
+            client.update_item,
+            UpdateExpression=update,
+            ConditionExpression="#creating.#token = :token",
+            **ours,
         )
         return
-    except client.exceptions.ConditionalCheckFailedException:
-        pass
-    try:
-        client.update_item(
-            TableName=table(),
-            Key=issue_key(issue_id),
+    if not _if_condition(
+        client.delete_item,
+        ConditionExpression="#creating.#token = :token AND attribute_not_exists(created_at)",
+        **ours,
+    ):
+        _if_condition(
+            client.update_item,
             UpdateExpression="REMOVE #creating",
             ConditionExpression="#creating.#token = :token",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=token_value,
+            **ours,
         )
-    except client.exceptions.ConditionalCheckFailedException:
-        return
+
+
+def _if_condition(call: Callable[..., object], **kwargs: Any) -> bool:
+    """One conditional write; False when its condition did not hold."""
+    try:
+        call(**kwargs)
+    except dynamodb_client().exceptions.ConditionalCheckFailedException:
+        return False
+    return True
 
 
 def link_ticket(
@@ -171,8 +169,9 @@ def link_ticket(
 ) -> None:
     """Writes the link, the issue's fields, ``jira`` and the create's result, and releases the
     claim, in one transaction. Raises ``Conflict`` when the claim was lost meanwhile."""
-    names = {"#creating": "creating", "#token": "token", "#jira": "jira", "#version": "version"}
-    values: dict[str, Any] = {
+    names, values, sets, removes = _assignments(fields)
+    names |= {"#creating": "creating", "#token": "token", "#jira": "jira", "#version": "version"}
+    values |= {
         ":jira": link.model_dump(mode="json"),
         ":result": dict(result),
         ":hash": request_hash,
@@ -182,7 +181,7 @@ def link_ticket(
         ":token": token,
         ":open": "open",
     }
-    sets = [
+    sets += [
         "#jira = :jira",
         "create_result = :result",
         "create_request_hash = :hash",
@@ -190,14 +189,7 @@ def link_ticket(
         "created_at = if_not_exists(created_at, :now)",
         "#version = if_not_exists(#version, :zero) + :one",
     ]
-    removes = ["#creating"]
-    for index, (field, value) in enumerate(fields.items()):
-        names[f"#f{index}"] = field
-        if value is None:
-            removes.append(f"#f{index}")
-        else:
-            values[f":f{index}"] = value
-            sets.append(f"#f{index} = :f{index}")
+    removes.append("#creating")
     if "state" not in fields:
         names["#state"] = "state"
         sets.append("#state = if_not_exists(#state, :open)")
@@ -304,15 +296,6 @@ def get_issue(issue_id: str) -> tuple[IssueRecord | None, list[TimelineEntry]]:
             elif sort_key.startswith(TIMELINE_PREFIX):
                 timeline.append(TimelineEntry.model_validate(from_item(item)))
     return record, timeline
-
-
-def get_link(base_url: str, jira_key: str) -> dict[str, Any] | None:
-    """The link item of a Jira ticket (issue_id, credential_id, ...), or None."""
-    response = dynamodb_client().get_item(
-        TableName=table(), Key=link_key(base_url, jira_key), ConsistentRead=True
-    )
-    item = response.get("Item")
-    return None if item is None else from_item(item)
 
 
 def get_issue_item(issue_id: str) -> IssueRecord | None:
@@ -511,9 +494,8 @@ def apply_webhook(
             }
         )
     else:
-        names, values, sets = _assignments(link_changes)
+        names, values, sets, removes = _assignments(link_changes)
         sets.append("sync_version = sync_version + :one")
-        removes = [alias for alias, name in names.items() if link_changes[name] is None]
         update: UpdateTypeDef = {
             "TableName": table(),
             "Key": key,
@@ -551,16 +533,13 @@ def _issue_webhook_update(
 ) -> TransactWriteItemTypeDef | None:
     if not changes and not unlink:
         return None
-    names, values, sets = _assignments(changes)
+    names, values, sets, removes = _assignments(changes)
     names |= {"#jira": "jira", "#key": "key", "#version": "version"}
     values |= {":now": iso(now), ":one": 1, ":key": link.key}
     sets += ["updated_at = :now", "#version = #version + :one"]
-    removes = [name for name, value in changes.items() if value is None]
     expression = "SET " + ", ".join(sets)
     if unlink:
         removes = ["#jira", "create_result", "create_request_hash", "jira_status"]
-    elif removes:
-        removes = [next(k for k, v in names.items() if v == name) for name in removes]
     if removes:
         expression += " REMOVE " + ", ".join(removes)
     return {
@@ -577,17 +556,20 @@ def _issue_webhook_update(
 
 def _assignments(
     changes: Mapping[str, Any],
-) -> tuple[dict[str, str], dict[str, Any], list[str]]:
-    """Names, values and ``SET`` clauses for the non-None ``changes`` (None: to be removed)."""
+) -> tuple[dict[str, str], dict[str, Any], list[str], list[str]]:
+    """Names, values, ``SET`` clauses and ``REMOVE`` names of ``changes`` (None: removed)."""
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     sets: list[str] = []
+    removes: list[str] = []
     for index, (field, value) in enumerate(changes.items()):
         names[f"#c{index}"] = field
-        if value is not None:
+        if value is None:
+            removes.append(f"#c{index}")
+        else:
             values[f":c{index}"] = value
             sets.append(f"#c{index} = :c{index}")
-    return names, values, sets
+    return names, values, sets, removes
 
 
 def _link_attributes(link: JiraLink) -> dict[str, Any]:
