@@ -20,8 +20,9 @@ import requests
 from moto import mock_aws
 
 from devstack.jira_emulator import JiraEmulator
-from jira_sync import create_meta, events, transition_cache
-from jira_sync.webhook_signature import sign
+from jira_sync.aws import event_bus
+from jira_sync.jira import create_screen, transitions
+from jira_sync.jira.webhook_signature import sign
 from tests.support.moto_aws import (
     ENDPOINT_VARIABLES,
     SECRET_PREFIX,
@@ -112,9 +113,9 @@ def environment() -> None:
 def new_container() -> None:
     """What a cold Lambda container starts without."""
     forget_container_state()
-    create_meta.clear_cache()
-    transition_cache.clear_cache()
-    events.events_client.cache_clear()
+    create_screen.clear_cache()
+    transitions.clear_cache()
+    event_bus.events_client.cache_clear()
 
 
 def report(name: str, jira: list[str], aws: Counter[str]) -> None:

@@ -1,8 +1,8 @@
 """Lambda handler of the credentials routes and GET /health (API Gateway HTTP API, payload v2).
 
-Each route parses its input, calls one use case of ``jira_sync.credentials`` and returns the
-result; every error becomes a response in ``jira_sync.http_api.error_response``. The event is
-never logged: request bodies carry API tokens.
+Each route parses its input, calls one use case of ``jira_sync.usecases.credentials`` and
+returns the result; every error becomes a response in ``jira_sync.aws.http_api.error_response``.
+The event is never logged: request bodies carry API tokens.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_sync import credentials
-from jira_sync.http_api import (
+from jira_sync.aws.http_api import (
     Event,
     Response,
     Route,
@@ -26,8 +25,9 @@ from jira_sync.http_api import (
     public_base_url,
     remaining_time,
 )
-from jira_sync.models import CredentialCreate, CredentialPatch
+from jira_sync.models.credentials import CredentialCreate, CredentialPatch
 from jira_sync.settings import get_settings
+from jira_sync.usecases import credentials
 
 logger = Logger()
 tracer = Tracer()

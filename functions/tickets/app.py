@@ -1,7 +1,7 @@
 """Lambda handler of the ticket routes (API Gateway HTTP API, payload v2).
 
-Each route parses its input, calls one use case of ``jira_sync.tickets`` and returns the
-result; every error becomes a response in ``jira_sync.http_api.error_response``.
+Each route parses its input, calls one use case of ``jira_sync.usecases.tickets`` and returns the
+result; every error becomes a response in ``jira_sync.aws.http_api.error_response``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_sync import tickets
-from jira_sync.http_api import (
+from jira_sync.aws.http_api import (
     Event,
     Response,
     Route,
@@ -24,7 +23,8 @@ from jira_sync.http_api import (
     path_parameter,
     remaining_time,
 )
-from jira_sync.issue_models import TicketCreate
+from jira_sync.models.issues import TicketCreate
+from jira_sync.usecases import tickets
 
 logger = Logger()
 tracer = Tracer()

@@ -12,8 +12,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_sync import state_sync
-from jira_sync.http_api import (
+from jira_sync.aws.http_api import (
     Event,
     Response,
     Route,
@@ -23,7 +22,8 @@ from jira_sync.http_api import (
     path_parameter,
     remaining_time,
 )
-from jira_sync.issue_models import StateChange
+from jira_sync.models.issues import StateChange
+from jira_sync.usecases import state_sync
 
 logger = Logger()
 tracer = Tracer()

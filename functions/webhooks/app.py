@@ -16,9 +16,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from jira_sync import webhook_sync
-from jira_sync.http_api import Response, json_response
-from jira_sync.webhook_signature import MAX_BODY_BYTES
+from jira_sync.aws.http_api import Response, json_response
+from jira_sync.jira.webhook_signature import MAX_BODY_BYTES
+from jira_sync.usecases import webhook_sync
 
 logger = Logger()
 tracer = Tracer()

@@ -19,18 +19,17 @@ from typing import Any
 import pytest
 import requests
 
-from jira_sync.jira import (
+from jira_sync.jira.cache import clear_client_cache, get_client
+from jira_sync.jira.client import JiraClient
+from jira_sync.jira.errors import (
     JiraAuthError,
-    JiraClient,
     JiraError,
     JiraNotFound,
     JiraRateLimited,
     JiraRejected,
     JiraUnavailable,
-    RetryPolicy,
-    clear_client_cache,
-    get_client,
 )
+from jira_sync.jira.retry import RetryPolicy
 
 SVC = ("svc@example.com", "svc-token")
 VIEWER = ("viewer@example.com", "viewer-token")

@@ -18,9 +18,10 @@ import boto3
 import pytest
 import requests
 
-from jira_sync import credentials, secrets
-from jira_sync.jira_url import InvalidJiraUrl
-from jira_sync.models import CredentialCreate
+from jira_sync.aws import secret_store
+from jira_sync.jira.urls import InvalidJiraUrl
+from jira_sync.models.credentials import CredentialCreate
+from jira_sync.usecases import credentials
 from tests.support.moto_aws import SECRET_PREFIX, TABLE_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -577,9 +578,9 @@ def test_given_warm_container_when_read_twice_then_second_read_makes_no_secrets_
 ) -> None:
     _, created = call("POST", "/credentials", credential_body(jira))
     credential_id = created["credential_id"]
-    secrets.clear_cache()
+    secret_store.clear_cache()
     calls: list[str] = []
-    secrets.secretsmanager_client().meta.events.register(
+    secret_store.secretsmanager_client().meta.events.register(
         "before-call.secrets-manager.*", lambda model, **_: calls.append(model.name)
     )
 

@@ -9,10 +9,11 @@ from typing import Any
 import boto3
 import pytest
 
-from jira_sync import secrets, store
+from jira_sync import store
+from jira_sync.aws import secret_store
+from jira_sync.aws.secret_store import CredentialSecret
 from jira_sync.errors import Conflict, NotFound
-from jira_sync.models import StoredCredential
-from jira_sync.secrets import CredentialSecret
+from jira_sync.models.credentials import StoredCredential
 from tests.support.moto_aws import SECRET_PREFIX, TABLE_NAME
 
 
@@ -138,7 +139,7 @@ def test_given_link_item_on_gsi1_when_checked_then_the_credential_has_links() ->
 
 @pytest.mark.usefixtures("aws")
 def test_given_secret_when_created_then_stored_as_documented_json() -> None:
-    version = secrets.create_secret("c-1", secret_of("tok-12345678", "hook-secret-123456"))
+    version = secret_store.create_secret("c-1", secret_of("tok-12345678", "hook-secret-123456"))
 
     value = boto3.client("secretsmanager").get_secret_value(SecretId=f"{SECRET_PREFIX}c-1")
 
@@ -151,16 +152,16 @@ def test_given_secret_when_created_then_stored_as_documented_json() -> None:
 
 @pytest.mark.usefixtures("aws")
 def test_given_cached_secret_when_read_warm_then_no_secrets_manager_call() -> None:
-    version = secrets.create_secret("c-1", secret_of("tok-12345678"))
-    secrets.clear_cache()
+    version = secret_store.create_secret("c-1", secret_of("tok-12345678"))
+    secret_store.clear_cache()
     calls: list[str] = []
-    client = secrets.secretsmanager_client()
+    client = secret_store.secretsmanager_client()
     client.meta.events.register(
         "before-call.secrets-manager.*", lambda model, **_: calls.append(model.name)
     )
 
-    first = secrets.get_secret("c-1", version)
-    second = secrets.get_secret("c-1", version)
+    first = secret_store.get_secret("c-1", version)
+    second = secret_store.get_secret("c-1", version)
 
     assert first.api_token.get_secret_value() == "tok-12345678"
     assert second == first
@@ -169,20 +170,20 @@ def test_given_cached_secret_when_read_warm_then_no_secrets_manager_call() -> No
 
 @pytest.mark.usefixtures("aws")
 def test_given_new_version_when_read_then_the_pinned_version_is_fetched() -> None:
-    first = secrets.create_secret("c-1", secret_of("tok-first-1"))
-    second = secrets.put_secret("c-1", secret_of("tok-second-2"))
-    secrets.clear_cache()
+    first = secret_store.create_secret("c-1", secret_of("tok-first-1"))
+    second = secret_store.put_secret("c-1", secret_of("tok-second-2"))
+    secret_store.clear_cache()
 
-    assert secrets.get_secret("c-1", first).api_token.get_secret_value() == "tok-first-1"
-    assert secrets.get_secret("c-1", second).api_token.get_secret_value() == "tok-second-2"
+    assert secret_store.get_secret("c-1", first).api_token.get_secret_value() == "tok-first-1"
+    assert secret_store.get_secret("c-1", second).api_token.get_secret_value() == "tok-second-2"
 
 
 @pytest.mark.usefixtures("aws")
 def test_given_secret_when_deleted_then_gone_at_once_and_a_retry_succeeds() -> None:
-    secrets.create_secret("c-1", secret_of("tok-12345678"))
+    secret_store.create_secret("c-1", secret_of("tok-12345678"))
 
-    secrets.delete_secret("c-1")
-    secrets.delete_secret("c-1")
+    secret_store.delete_secret("c-1")
+    secret_store.delete_secret("c-1")
 
     names = [
         entry["Name"]

@@ -9,8 +9,9 @@ from typing import Any
 import boto3
 from cfnlint.decode import decode
 
-from jira_sync import secrets, store
-from jira_sync.jira import clear_client_cache
+from jira_sync import store
+from jira_sync.aws import secret_store
+from jira_sync.jira.cache import clear_client_cache
 from jira_sync.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,9 +56,9 @@ def create_table_from_template() -> None:
 
 
 def forget_container_state() -> None:
-    """What a new Lambda container would start without: settings, clients, cached secrets."""
+    """What a new Lambda container would start without: settings, clients, cached secret_store."""
     get_settings.cache_clear()
     store.dynamodb_client.cache_clear()
-    secrets.secretsmanager_client.cache_clear()
-    secrets.clear_cache()
+    secret_store.secretsmanager_client.cache_clear()
+    secret_store.clear_cache()
     clear_client_cache()

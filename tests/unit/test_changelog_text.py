@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jira_sync.changelog_text import (
+from jira_sync.jira.changelog import (
     changelog_line,
     comment_line,
     deleted_line,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
-from jira_sync.webhook_signature import verify_signature
+from jira_sync.jira.webhook_signature import verify_signature
 from tests.unit.test_template import http_routes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jira_sync.errors import Conflict, NotFound, ValidationFailed
-from jira_sync.http_api import (
+from jira_sync.aws.http_api import (
     error_response,
     json_body,
     json_response,
@@ -18,15 +17,16 @@ from jira_sync.http_api import (
     path_parameter,
     public_base_url,
 )
-from jira_sync.jira import (
+from jira_sync.errors import Conflict, NotFound, ValidationFailed
+from jira_sync.jira.errors import (
     JiraAuthError,
     JiraNotFound,
     JiraRateLimited,
     JiraRejected,
     JiraUnavailable,
 )
-from jira_sync.jira_url import InvalidJiraUrl
-from jira_sync.models import CredentialCreate
+from jira_sync.jira.urls import InvalidJiraUrl
+from jira_sync.models.credentials import CredentialCreate
 from jira_sync.settings import Settings
 
 SETTINGS = Settings(table_name="t", event_bus_name="b", secret_prefix="p/")

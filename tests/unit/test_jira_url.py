@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from jira_sync.jira_url import InvalidJiraUrl, normalize_jira_url
+from jira_sync.jira.urls import InvalidJiraUrl, normalize_jira_url
 
 ALLOWED = ("*.atlassian.net", "api.atlassian.com")
 CLOUD_ID = "11111111-2222-4333-8444-555555555555"

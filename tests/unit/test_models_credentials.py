@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jira_sync.models import (
+from jira_sync.models.credentials import (
     DEFAULT_PRIORITY_MAP,
     CredentialCreate,
     CredentialPatch,

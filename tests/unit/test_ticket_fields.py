@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from devstack.jira_emulator.adf import problem as adf_problem
-from jira_sync.create_meta import CreateMeta
-from jira_sync.issue_models import IssueInput
-from jira_sync.models import CredentialSettings, FieldSource
-from jira_sync.ticket_fields import FieldsRefused, build_fields, shape_value, summary_of
+from jira_sync.jira.create_screen import CreateMeta
+from jira_sync.jira.fields import FieldsRefused, build_fields, shape_value, summary_of
+from jira_sync.models.credentials import CredentialSettings, FieldSource
+from jira_sync.models.issues import IssueInput
 
 
 def meta(**extra: dict[str, Any]) -> CreateMeta:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jira_sync.webhook_signature import MAX_BODY_BYTES, sign, verify_signature
+from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, sign, verify_signature
 
 VECTOR_SECRET = "It's a Secret to Everybody"
 VECTOR_BODY = b"Hello World!"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from jira_sync.issue_models import LinkRecord
-from jira_sync.models import StoredCredential
-from jira_sync.webhook_sync import issue_updated, state_for
+from jira_sync.models.credentials import StoredCredential
+from jira_sync.models.issues import LinkRecord
+from jira_sync.usecases.webhook_sync import issue_updated, state_for
 
 OURS = "712020:ours"
 

@@ -79,7 +79,7 @@ class JiraClient:
 
     ``base_url`` is a site (``https://acme.atlassian.net``) or the scoped-token gateway
     (``https://api.atlassian.com/ex/jira/<cloudId>``); API paths are appended to it. It should
-    have passed ``jira_sync.jira_url.normalize_jira_url`` first. ``remaining_time`` returns the
+    have passed ``jira_sync.jira.urls.normalize_jira_url`` first. ``remaining_time`` returns the
     seconds the Lambda invocation has left (None: no deadline).
     """
 

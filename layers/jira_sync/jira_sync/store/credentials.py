@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict, NotFound
-from jira_sync.models import StoredCredential
+from jira_sync.models.credentials import StoredCredential
 from jira_sync.store.client import dynamodb_client
 from jira_sync.store.client import table as _table
 from jira_sync.store.codec import from_item as _from_item

@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict
-from jira_sync.issue_models import IssueRecord, JiraLink, LinkRecord, TimelineEntry
-from jira_sync.models import StoredCredential
+from jira_sync.models.credentials import StoredCredential
+from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, TimelineEntry
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
 from jira_sync.store.credentials import CREDENTIAL_PK, links_partition

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from jira_sync import events, secrets
-from jira_sync.changelog_text import changelog_line, comment_line, deleted_line
-from jira_sync.issue_models import LinkRecord
-from jira_sync.models import IssueState, StoredCredential
+from jira_sync.aws import event_bus, secret_store
+from jira_sync.jira.changelog import changelog_line, comment_line, deleted_line
+from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, verify_signature
+from jira_sync.models.credentials import IssueState, StoredCredential
+from jira_sync.models.issues import LinkRecord
 from jira_sync.store import issues as store
-from jira_sync.webhook_signature import MAX_BODY_BYTES, verify_signature
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def receive(
         credential, link = store.read_for_webhook(credential_id, base_url, path_key)
         if credential is None:
             return "unknown_credential"
-        secret = secrets.get_secret(credential_id, credential.secret_version).webhook_secret
+        secret = secret_store.get_secret(credential_id, credential.secret_version).webhook_secret
         if secret is None or not verify_signature(secret.get_secret_value(), body, signature):
             return "bad_signature"
         if link is None:
@@ -225,8 +225,8 @@ def _status_note(payload: Mapping[str, Any], link: LinkRecord) -> Change:
 
 def _publish(link: LinkRecord, change: Change) -> None:
     if change.state_change is not None:
-        events.publish(
-            events.STATE_CHANGED,
+        event_bus.publish(
+            event_bus.STATE_CHANGED,
             {
                 "issue_id": link.issue_id,
                 "from": change.state_change[0],
@@ -236,8 +236,8 @@ def _publish(link: LinkRecord, change: Change) -> None:
             },
         )
     if change.unlink:
-        events.publish(
-            events.TICKET_UNLINKED,
+        event_bus.publish(
+            event_bus.TICKET_UNLINKED,
             {
                 "issue_id": link.issue_id,
                 "jira": link.model_dump(

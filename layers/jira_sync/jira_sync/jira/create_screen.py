@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jira_sync.errors import DomainError
-from jira_sync.jira import JiraClient
+from jira_sync.jira.client import JiraClient
 
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 64

@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from jira_sync.errors import NotFound
-from jira_sync.models import IssueState, Severity
+from jira_sync.models.credentials import IssueState, Severity
 
 MAX_DESCRIPTION = 100_000
 MAX_SNAPSHOT_ROWS = 10_000

@@ -14,18 +14,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from jira_sync import secrets, store
-from jira_sync.errors import Conflict, NotFound, ValidationFailed
-from jira_sync.jira import (
-    JiraAuthError,
-    JiraClient,
-    JiraError,
-    JiraNotFound,
-    JiraRejected,
-    get_client,
-)
-from jira_sync.jira_url import normalize_jira_url, resolve_host
-from jira_sync.models import (
+from jira_sync import store
+from jira_sync.aws import secret_store
+from jira_sync.aws.secret_store import CredentialSecret
+from jira_sync.errors import Conflict, ValidationFailed
+from jira_sync.jira.cache import get_client
+from jira_sync.jira.errors import JiraAuthError, JiraError, JiraNotFound, JiraRejected
+from jira_sync.jira.urls import normalize_jira_url, resolve_host
+from jira_sync.models.credentials import (
     REQUIRED_PERMISSIONS,
     CredentialCreate,
     CredentialPatch,
@@ -34,8 +30,8 @@ from jira_sync.models import (
     ValidationResult,
     mask_token,
 )
-from jira_sync.secrets import CredentialSecret
 from jira_sync.settings import get_settings
+from jira_sync.usecases.connection import load_credential, secret_of
 
 RemainingTime = Callable[[], float]
 Resolver = Callable[[str], list[str]]
@@ -63,14 +59,14 @@ def create_credential(
 
     generated = request.webhook_secret is None
     webhook_secret = (
-        secrets.generate_webhook_secret()
+        secret_store.generate_webhook_secret()
         if request.webhook_secret is None
         else request.webhook_secret
     )
     secret = CredentialSecret(api_token=request.api_token, webhook_secret=webhook_secret)
     credential_id = str(uuid.uuid4())
     now = _now()
-    version_id = secrets.create_secret(credential_id, secret)
+    version_id = secret_store.create_secret(credential_id, secret)
     credential = StoredCredential.model_validate(
         settings.settings_json()
         | {
@@ -85,7 +81,7 @@ def create_credential(
     try:
         store.put_new_credential(credential)
     except BaseException:
-        secrets.delete_secret(credential_id)
+        secret_store.delete_secret(credential_id)
         raise
     view = _view(credential, secret, base_url)
     if generated:
@@ -94,15 +90,15 @@ def create_credential(
 
 
 def get_credential(credential_id: str, *, base_url: str) -> dict[str, Any]:
-    credential = _load(credential_id)
-    return _view(credential, _secret_of(credential), base_url)
+    credential = load_credential(credential_id)
+    return _view(credential, secret_of(credential), base_url)
 
 
 def list_credentials(*, base_url: str) -> dict[str, Any]:
     """``{"credentials": [view, ...]}``, oldest first."""
     return {
         "credentials": [
-            _view(credential, _secret_of(credential), base_url)
+            _view(credential, secret_of(credential), base_url)
             for credential in store.list_credentials()
         ]
     }
@@ -122,7 +118,7 @@ def update_credential(
     A refused check raises before anything is written. A new secret version is written before
     the item that points at it, so a lost race (409) leaves the item on its old, intact version.
     """
-    credential = _load(credential_id)
+    credential = load_credential(credential_id)
     changes = patch.settings_changes()
     if "url" in changes:
         changes["url"] = _normalize_url(changes["url"], resolve)
@@ -135,7 +131,7 @@ def update_credential(
             )
     settings = CredentialSettings.model_validate(credential.settings_json() | changes)
 
-    current = _secret_of(credential)
+    current = secret_of(credential)
     secret = CredentialSecret(
         api_token=current.api_token if patch.api_token is None else patch.api_token,
         webhook_secret=(
@@ -147,7 +143,7 @@ def update_credential(
             settings, secret.api_token, remaining_time
         ).model_dump(mode="json")
     if patch.api_token is not None or patch.webhook_secret is not None:
-        changes["secret_version"] = secrets.put_secret(credential_id, secret)
+        changes["secret_version"] = secret_store.put_secret(credential_id, secret)
     changes["updated_at"] = _iso(_now())
     updated = store.update_credential(credential_id, changes, expected_version=credential.version)
     return _view(updated, secret, base_url)
@@ -155,14 +151,14 @@ def update_credential(
 
 def delete_credential(credential_id: str) -> None:
     """Deletes the credential and its secret; refused while tickets are linked through it."""
-    _load(credential_id)
+    load_credential(credential_id)
     if store.has_links(credential_id):
         raise Conflict(
             "tickets are linked through this credential: unlink them first",
             code="credential_in_use",
         )
     store.delete_credential(credential_id)
-    secrets.delete_secret(credential_id)
+    secret_store.delete_secret(credential_id)
 
 
 def validate_credential(
@@ -173,8 +169,8 @@ def validate_credential(
     A refusal (401/403, unknown project, other 4xx) is a result with ``ok: false`` and Jira's
     status, not an error; Jira being unreachable raises (502) and stores nothing.
     """
-    credential = _load(credential_id)
-    secret = _secret_of(credential)
+    credential = load_credential(credential_id)
+    secret = secret_of(credential)
     result, _ = _check(credential, secret.api_token, remaining_time)
     store.update_credential(
         credential_id,
@@ -225,32 +221,6 @@ def _result(
     )
 
 
-def load_credential(credential_id: str) -> StoredCredential:
-    """The stored credential; ``NotFound`` for an unknown or malformed id."""
-    return _load(credential_id)
-
-
-def credential_client(
-    credential: StoredCredential, remaining_time: RemainingTime | None = None
-) -> JiraClient:
-    """The container's Jira client of a stored credential (its token read through the cache)."""
-    token = _secret_of(credential).api_token.get_secret_value()
-    return get_client(credential.url, credential.email, token, remaining_time)
-
-
-def _load(credential_id: str) -> StoredCredential:
-    if not _is_uuid(credential_id):
-        raise NotFound("no credential with this id")
-    credential = store.get_credential(credential_id)
-    if credential is None:
-        raise NotFound("no credential with this id")
-    return credential
-
-
-def _secret_of(credential: StoredCredential) -> CredentialSecret:
-    return secrets.get_secret(credential.credential_id, credential.secret_version)
-
-
 def _normalize_url(url: str, resolve: Resolver) -> str:
     settings = get_settings()
     return normalize_jira_url(
@@ -274,13 +244,6 @@ def _view(credential: StoredCredential, secret: CredentialSecret, base_url: str)
         version=credential.version,
     )
     return view
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
 
 
 def _text(value: object) -> str | None:

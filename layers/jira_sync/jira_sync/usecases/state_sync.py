@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jira_sync import events, transition_cache
-from jira_sync.changelog_text import transition_failed_line, transition_unavailable_line
-from jira_sync.credentials import credential_client, load_credential
+from jira_sync.aws import event_bus
 from jira_sync.errors import Conflict, NotFound
-from jira_sync.issue_models import IssueRecord, JiraLink, check_issue_id
-from jira_sync.jira import JiraClient, JiraError, JiraRejected
-from jira_sync.models import IssueState, StoredCredential
+from jira_sync.jira import transitions
+from jira_sync.jira.changelog import transition_failed_line, transition_unavailable_line
+from jira_sync.jira.client import JiraClient
+from jira_sync.jira.errors import JiraError, JiraRejected
+from jira_sync.models.credentials import IssueState, StoredCredential
+from jira_sync.models.issues import IssueRecord, JiraLink, check_issue_id
 from jira_sync.store import issues as store
+from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
 logger = logging.getLogger(__name__)
@@ -56,8 +58,8 @@ def change_state(
     record, previous, credential = _apply_locally(issue_id, state)
     link = record.jira
     if previous != state:
-        events.publish(
-            events.STATE_CHANGED,
+        event_bus.publish(
+            event_bus.STATE_CHANGED,
             {
                 "issue_id": issue_id,
                 "from": previous,
@@ -160,21 +162,21 @@ def _move(
             return Outcome("applied", known, f"the ticket is already in {known}", known)
     project = link.key.rsplit("-", 1)[0]
 
-    def key(status: str) -> transition_cache.Key:
-        return transition_cache.cache_key(
+    def key(status: str) -> transitions.Key:
+        return transitions.cache_key(
             client.base_url, client.email, project, credential.issue_type, status
         )
 
     trusted = known
     if known is not None:
-        cached = transition_cache.get(key(known))
+        cached = transitions.get(key(known))
         chosen = None if cached is None else _pick(cached, target)
         if chosen is not None:
             try:
                 return _post(client, link, chosen, state, credential)
             except JiraRejected:
                 # The ticket moved without us hearing of it: look again, once.
-                transition_cache.forget(key(known))
+                transitions.forget(key(known))
                 trusted = None
     available = client.transitions(link.key)
     chosen = _pick(available, target)
@@ -183,14 +185,14 @@ def _move(
         current = client.issue_status(link.key)
         if current is None:
             return Outcome("not_available", target, transition_unavailable_line(target, "?"))
-        transition_cache.put(key(current), available)
+        transitions.put(key(current), available)
         if current.casefold() == target.casefold():
             return Outcome("applied", current, f"the ticket is already in {current}", current)
         return Outcome(
             "not_available", target, transition_unavailable_line(target, current), current
         )
     if trusted is not None:
-        transition_cache.put(key(trusted), available)
+        transitions.put(key(trusted), available)
     return _post(client, link, chosen, state, credential)
 
 
@@ -275,8 +277,8 @@ def _report_failure(
         now=_now(),
         timeline=line,
     )
-    events.publish(
-        events.SYNC_FAILED,
+    event_bus.publish(
+        event_bus.SYNC_FAILED,
         {
             "issue_id": record.issue_id,
             "jira_key": link.key,

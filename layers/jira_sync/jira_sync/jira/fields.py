@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from jira_sync.adf import markdown_to_adf, plain_text_to_adf
-from jira_sync.create_meta import CreateMeta
 from jira_sync.errors import DomainError
-from jira_sync.issue_models import IssueInput
-from jira_sync.models import CredentialSettings, FieldSource
+from jira_sync.jira.create_screen import CreateMeta
+from jira_sync.models.credentials import CredentialSettings, FieldSource
+from jira_sync.models.issues import IssueInput
 
 MAX_SUMMARY = 255
 SERVICE_LABEL = "jira-sync"

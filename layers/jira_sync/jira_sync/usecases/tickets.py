@@ -23,11 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from jira_sync import events
-from jira_sync.create_meta import forget, get_create_meta
-from jira_sync.credentials import credential_client, load_credential
+from jira_sync.aws import event_bus
 from jira_sync.errors import Conflict, NotFound
-from jira_sync.issue_models import (
+from jira_sync.jira.client import JiraClient
+from jira_sync.jira.create_screen import forget, get_create_meta
+from jira_sync.jira.errors import JiraError, JiraRejected, JiraUnavailable
+from jira_sync.jira.fields import build_fields
+from jira_sync.models.credentials import StoredCredential
+from jira_sync.models.issues import (
     IssueInput,
     IssueRecord,
     JiraLink,
@@ -35,12 +38,10 @@ from jira_sync.issue_models import (
     TicketCreate,
     check_issue_id,
 )
-from jira_sync.jira import JiraClient, JiraError, JiraRejected, JiraUnavailable
-from jira_sync.models import StoredCredential
 from jira_sync.settings import get_settings
 from jira_sync.snapshot_csv import rows_to_csv
 from jira_sync.store import issues as store
-from jira_sync.ticket_fields import build_fields
+from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
 logger = logging.getLogger(__name__)
@@ -97,8 +98,8 @@ def unlink_ticket(issue_id: str) -> None:
         raise NotFound(f"issue {issue_id} is not linked to a Jira ticket", code="not_linked")
     link = record.jira
     store.unlink_ticket(issue_id, link, now=_now(), timeline=f"Unlinked Jira ticket {link.key}")
-    events.publish(
-        events.TICKET_UNLINKED,
+    event_bus.publish(
+        event_bus.TICKET_UNLINKED,
         {"issue_id": issue_id, "jira": link.model_dump(mode="json")},
     )
 
@@ -262,8 +263,8 @@ def _link(
         raise
     if request.snapshot is not None:
         result["attachment"] = _attach(client, issue_id, link.key, request.snapshot)
-    events.publish(
-        events.TICKET_CREATED,
+    event_bus.publish(
+        event_bus.TICKET_CREATED,
         {
             "issue_id": issue_id,
             "credential_id": credential.credential_id,

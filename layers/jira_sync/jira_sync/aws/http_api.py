@@ -17,15 +17,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from jira_sync.errors import DomainError, NotFound, ValidationFailed
-from jira_sync.jira import (
+from jira_sync.jira.errors import (
     JiraAuthError,
     JiraError,
     JiraNotFound,
     JiraRateLimited,
     JiraRejected,
+    describe,
 )
-from jira_sync.jira.errors import describe
-from jira_sync.jira_url import InvalidJiraUrl
+from jira_sync.jira.urls import InvalidJiraUrl
 from jira_sync.settings import Settings
 
 Event = Mapping[str, Any]

@@ -1,0 +1,1 @@
+"""Pydantic models: what the API takes and returns, what the table stores, what Jira sends."""
