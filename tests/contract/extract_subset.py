@@ -1,11 +1,13 @@
 """Cut the project's slice out of Atlassian's Jira Cloud platform OpenAPI spec.
 
-The full spec is 2.4 MB and lives outside the repository (../shared/contracts/); the project must
-stand alone, so the contract tests read the committed subset written by this script. Only the
-operations in OPERATIONS are kept, with every component they reference, transitively; each kept
-object is copied unchanged, so the subset says exactly what Atlassian's spec says.
+The full spec (2.4 MB) is the one Atlassian publishes with its Jira Cloud platform REST API v3
+documentation; it is not kept in the repository. The contract tests read the committed subset this
+script writes: only the operations in OPERATIONS, with every component they reference,
+transitively; each kept object is copied unchanged, so the subset says exactly what Atlassian's
+spec says.
 
-Usage: python -m tests.contract.extract_subset /path/to/jira-platform-openapi-v3.json
+Usage: python -m tests.contract.extract_subset [--check] /path/to/jira-platform-openapi-v3.json
+(--check writes nothing and fails when the committed subset differs from what the spec gives).
 """
 
 from __future__ import annotations
@@ -60,8 +62,8 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
 
 _SOURCE_NOTE = (
     "Subset of Atlassian's Jira Cloud platform REST API OpenAPI spec ({title}, version {version}, "
-    "{license}), extracted by tests/contract/extract_subset.py; see ../shared/contracts/ in the "
-    "project's parent for the full file"
+    "{license}), extracted by tests/contract/extract_subset.py from the full spec Atlassian "
+    "publishes with its REST API v3 documentation"
 )
 
 
@@ -153,19 +155,31 @@ def render(subset: dict[str, Any]) -> str:
     return json.dumps(subset, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec", type=Path, help="Atlassian's full jira-platform-openapi-v3.json")
     parser.add_argument("--output", type=Path, default=SUBSET_PATH)
+    parser.add_argument(
+        "--check", action="store_true", help="fail if --output differs; write nothing"
+    )
     args = parser.parse_args(argv)
     spec = json.loads(args.spec.read_text(encoding="utf-8"))
     subset = extract_subset(spec)
-    args.output.write_text(render(subset), encoding="utf-8")
+    text = render(subset)
+    if args.check:
+        current = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
+        if current != text:
+            print(f"{args.output} is stale: run without --check to rewrite it")
+            return 1
+        print(f"{args.output} is up to date with {args.spec}")
+        return 0
+    args.output.write_text(text, encoding="utf-8")
     print(
         f"wrote {args.output}: {len(OPERATIONS)} operations, "
         f"{len(subset['components'].get('schemas', {}))} schemas"
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
