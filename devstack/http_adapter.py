@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-from devstack import apigw
+from devstack import apigw, httpd
 from devstack.lambda_pool import InvokeResult
 from devstack.processes import LogBuffer, LogLine
 from devstack.template import Route
@@ -74,9 +74,8 @@ class ApiGateway:
         self._logs.add(LogLine("api-gateway", "stdout", text))
 
 
-def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def _handler_class(gateway: ApiGateway) -> type[httpd.Handler]:
+    class Handler(httpd.Handler):
         server_version = "devstack-apigw"
 
         def do_GET(self) -> None:
@@ -163,15 +162,15 @@ def _handler_class(gateway: ApiGateway) -> type[BaseHTTPRequestHandler]:
             self._send(apigw.map_response(result.payload, request_id))
 
         def _send(self, response: apigw.HttpResponse) -> None:
-            self.send_response(response.status)
-            for name, value in response.headers:
-                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
+            headers = [
+                (name, value)
+                for name, value in response.headers
+                if name.lower() not in ("content-length", "connection", "transfer-encoding")
+            ]
             if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(response.body)
+                headers.append(("Connection", "close"))
+            self.send_whole(
+                response.status, headers, response.body, include_body=self.command != "HEAD"
+            )
 
     return Handler

@@ -17,10 +17,11 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from devstack import httpd
 from devstack.jira_emulator import (
     catalog,
     control,
@@ -306,9 +307,8 @@ def _fault_response(fault: Fault) -> Response:
     return json_response(fault.status or 500, fault.body, headers)
 
 
-def _handler_class(emulator: JiraEmulator) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+def _handler_class(emulator: JiraEmulator) -> type[httpd.Handler]:
+    class Handler(httpd.Handler):
         server_version = "JiraEmulator/1.0"
 
         def _handle(self) -> None:
@@ -321,15 +321,10 @@ def _handler_class(emulator: JiraEmulator) -> type[BaseHTTPRequestHandler]:
             if response is None:
                 self.close_connection = True
                 return
-            self.send_response(response.status)
+            reply_headers = list(response.headers.items())
             if response.content_type:
-                self.send_header("Content-Type", response.content_type)
-            for name, value in response.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(response.body)))
-            self.end_headers()
-            if response.body:
-                self.wfile.write(response.body)
+                reply_headers.insert(0, ("Content-Type", response.content_type))
+            self.send_whole(response.status, reply_headers, response.body)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
 
