@@ -20,8 +20,6 @@ import requests
 from moto import mock_aws
 
 from devstack.jira_emulator import JiraEmulator
-from jira_sync.aws import event_bus
-from jira_sync.jira import create_screen, transitions
 from jira_sync.jira.webhook_signature import sign
 from tests.support.moto_aws import (
     ENDPOINT_VARIABLES,
@@ -113,9 +111,6 @@ def environment() -> None:
 def new_container() -> None:
     """What a cold Lambda container starts without."""
     forget_container_state()
-    create_screen.clear_cache()
-    transitions.clear_cache()
-    event_bus.events_client.cache_clear()
 
 
 def report(name: str, jira: list[str], aws: Counter[str]) -> None:

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import requests
 
-from jira_sync.jira.cache import clear_client_cache, get_client
+from jira_sync import caching
+from jira_sync.jira.cache import get_client
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import (
     JiraAuthError,
@@ -122,9 +123,9 @@ def no_deadline_issue() -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_client_cache() -> Iterator[None]:
-    clear_client_cache()
+    caching.reset()
     yield
-    clear_client_cache()
+    caching.reset()
 
 
 # -- the happy paths ---------------------------------------------------------------------

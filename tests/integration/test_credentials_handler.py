@@ -18,6 +18,7 @@ import boto3
 import pytest
 import requests
 
+from jira_sync import caching
 from jira_sync.aws import secret_store
 from jira_sync.jira.urls import InvalidJiraUrl
 from jira_sync.models.credentials import CredentialCreate
@@ -578,7 +579,7 @@ def test_given_warm_container_when_read_twice_then_second_read_makes_no_secrets_
 ) -> None:
     _, created = call("POST", "/credentials", credential_body(jira))
     credential_id = created["credential_id"]
-    secret_store.clear_cache()
+    caching.reset()
     calls: list[str] = []
     secret_store.secretsmanager_client().meta.events.register(
         "before-call.secrets-manager.*", lambda model, **_: calls.append(model.name)

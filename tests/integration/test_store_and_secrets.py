@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
-from jira_sync import store
+from jira_sync import caching, store
 from jira_sync.aws import secret_store
 from jira_sync.aws.secret_store import CredentialSecret
 from jira_sync.errors import Conflict, NotFound
@@ -153,7 +153,7 @@ def test_given_secret_when_created_then_stored_as_documented_json() -> None:
 @pytest.mark.usefixtures("aws")
 def test_given_cached_secret_when_read_warm_then_no_secrets_manager_call() -> None:
     version = secret_store.create_secret("c-1", secret_of("tok-12345678"))
-    secret_store.clear_cache()
+    caching.reset()
     calls: list[str] = []
     client = secret_store.secretsmanager_client()
     client.meta.events.register(
@@ -172,7 +172,7 @@ def test_given_cached_secret_when_read_warm_then_no_secrets_manager_call() -> No
 def test_given_new_version_when_read_then_the_pinned_version_is_fetched() -> None:
     first = secret_store.create_secret("c-1", secret_of("tok-first-1"))
     second = secret_store.put_secret("c-1", secret_of("tok-second-2"))
-    secret_store.clear_cache()
+    caching.reset()
 
     assert secret_store.get_secret("c-1", first).api_token.get_secret_value() == "tok-first-1"
     assert secret_store.get_secret("c-1", second).api_token.get_secret_value() == "tok-second-2"

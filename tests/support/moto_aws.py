@@ -9,10 +9,7 @@ from typing import Any
 import boto3
 from cfnlint.decode import decode
 
-from jira_sync import store
-from jira_sync.aws import secret_store
-from jira_sync.jira.cache import clear_client_cache
-from jira_sync.settings import get_settings
+from jira_sync import caching
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_NAME = "jira-sync-test-Table"
@@ -56,9 +53,5 @@ def create_table_from_template() -> None:
 
 
 def forget_container_state() -> None:
-    """What a new Lambda container would start without: settings, clients, cached secret_store."""
-    get_settings.cache_clear()
-    store.dynamodb_client.cache_clear()
-    secret_store.secretsmanager_client.cache_clear()
-    secret_store.clear_cache()
-    clear_client_cache()
+    """What a new Lambda container would start without: settings, clients, every cache."""
+    caching.reset()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import cache
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from jira_sync.caching import once
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -69,7 +70,7 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
 
-@cache
+@once
 def get_settings() -> Settings:
     """The container's settings; read on first use, not at import time."""
     return Settings.from_environ(os.environ)

@@ -12,7 +12,6 @@ block in a doc, and an empty paragraph would only add a blank line.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from typing import Literal
 
 from markdown_it import MarkdownIt
@@ -23,6 +22,7 @@ from jira_sync.adf.nodes import STRONG, Node, document, paragraph, text
 from jira_sync.adf.plain import plain_paragraphs
 from jira_sync.adf.tables import table, table_as_paragraphs
 from jira_sync.adf.tree import Block, block_tree
+from jira_sync.caching import once
 
 # Where blocks land: the doc takes any block; list items and quotes far fewer.
 type Place = Literal["doc", "item", "quote"]
@@ -32,7 +32,7 @@ type Place = Literal["doc", "item", "quote"]
 _ITEM_STARTS = frozenset({"paragraph", "codeBlock"})
 
 
-@cache
+@once
 def _parser() -> MarkdownIt:
     # maxNesting as markdown-it's default preset: the commonmark preset's 20 drops deeper content.
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "maxNesting": 100})

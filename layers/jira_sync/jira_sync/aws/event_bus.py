@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from jira_sync.caching import once
 from jira_sync.settings import get_settings
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ SYNC_FAILED = "Jira Sync Failed"
 logger = logging.getLogger(__name__)
 
 
-@cache
+@once
 def events_client() -> EventBridgeClient:
     """The container's client, built on first use (endpoint from AWS_ENDPOINT_URL_* if set)."""
     return boto3.client("events")

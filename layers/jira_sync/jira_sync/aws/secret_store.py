@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import secrets as _random
-import time
-from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from jira_sync.caching import ContainerCache, once
 from jira_sync.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,7 +24,7 @@ if TYPE_CHECKING:
 # Bounds how long a secret value lives in a container's memory after its last fetch.
 CACHE_TTL_SECONDS = 300.0
 
-_cache: dict[str, tuple[str, CredentialSecret, float]] = {}
+MAX_CACHED_SECRETS = 64
 
 
 class CredentialSecret(BaseModel):
@@ -43,7 +42,13 @@ class CredentialSecret(BaseModel):
         )
 
 
-@cache
+# credential id -> (version id, secret): a version the table no longer points at is a miss.
+_cache: ContainerCache[str, tuple[str, CredentialSecret]] = ContainerCache(
+    maxsize=MAX_CACHED_SECRETS, ttl=CACHE_TTL_SECONDS
+)
+
+
+@once
 def secretsmanager_client() -> SecretsManagerClient:
     """The container's client, built on first use (endpoint from AWS_ENDPOINT_URL_* if set)."""
     return boto3.client("secretsmanager")
@@ -79,7 +84,7 @@ def put_secret(credential_id: str, secret: CredentialSecret) -> str:
 def get_secret(credential_id: str, version_id: str) -> CredentialSecret:
     """The secret at ``version_id``, from the cache when it holds that version."""
     cached = _cache.get(credential_id)
-    if cached is not None and cached[0] == version_id and cached[2] > time.monotonic():
+    if cached is not None and cached[0] == version_id:
         return cached[1]
     response = secretsmanager_client().get_secret_value(
         SecretId=secret_name(credential_id), VersionId=version_id
@@ -94,7 +99,7 @@ def delete_secret(credential_id: str) -> None:
 
     A secret that is already gone counts as deleted, so a retried delete succeeds.
     """
-    _cache.pop(credential_id, None)
+    _cache.pop(credential_id)
     client = secretsmanager_client()
     try:
         client.delete_secret(SecretId=secret_name(credential_id), ForceDeleteWithoutRecovery=True)
@@ -102,11 +107,6 @@ def delete_secret(credential_id: str) -> None:
         return
 
 
-def clear_cache() -> None:
-    """Forgets every cached secret value of this container."""
-    _cache.clear()
-
-
 def _remember(credential_id: str, version_id: str, secret: CredentialSecret) -> str:
-    _cache[credential_id] = (version_id, secret, time.monotonic() + CACHE_TTL_SECONDS)
+    _cache.put(credential_id, (version_id, secret))
     return version_id

@@ -7,12 +7,10 @@ forgets entries after ``TTL_SECONDS`` so a changed screen is seen within minutes
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from jira_sync.caching import ContainerCache
 from jira_sync.errors import DomainError
 from jira_sync.jira.client import JiraClient
 
@@ -42,40 +40,29 @@ class CreateMeta:
         }
 
 
-_cache: dict[tuple[str, str, str, str], tuple[float, CreateMeta]] = {}
-_lock = threading.Lock()
+_cache: ContainerCache[tuple[str, str, str, str], CreateMeta] = ContainerCache(
+    maxsize=MAX_ENTRIES, ttl=TTL_SECONDS
+)
 
 
 def get_create_meta(
     client: JiraClient,
     project_key: str,
     issue_type: str,
-    *,
-    clock: Callable[[], float] = time.monotonic,
 ) -> CreateMeta:
     """The create screen of ``issue_type`` (a name or an id) in ``project_key``."""
     key = (client.base_url, client.email, project_key, issue_type.casefold())
-    with _lock:
-        cached = _cache.get(key)
-    if cached is not None and cached[0] > clock():
-        return cached[1]
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
     meta = _fetch(client, project_key, issue_type)
-    with _lock:
-        _cache[key] = (clock() + TTL_SECONDS, meta)
-        while len(_cache) > MAX_ENTRIES:
-            _cache.pop(next(iter(_cache)))
+    _cache.put(key, meta)
     return meta
 
 
 def forget(client: JiraClient, project_key: str, issue_type: str) -> None:
     """Drops one entry, e.g. after Jira refused a create the cached screen allowed."""
-    with _lock:
-        _cache.pop((client.base_url, client.email, project_key, issue_type.casefold()), None)
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.pop((client.base_url, client.email, project_key, issue_type.casefold()))
 
 
 def _fetch(client: JiraClient, project_key: str, issue_type: str) -> CreateMeta:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jira_sync.aws import event_bus
+from jira_sync.caching import ContainerCache
 from jira_sync.errors import Conflict, NotFound
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.create_screen import forget, get_create_meta
@@ -51,7 +52,8 @@ PROPERTY_KEY = "jira-sync"
 CLAIM_SECONDS = 120.0
 # Until the snapshot upload is confirmed, a replayed result says it may not have happened.
 UPLOAD_UNCONFIRMED = {"status": "failed", "error": "the upload was not confirmed"}
-_site_urls: dict[str, str] = {}
+# The scoped-token gateway URL -> the site's own URL (it does not change; the bound is for memory).
+_site_urls: ContainerCache[str, str] = ContainerCache(maxsize=64, ttl=3600.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +322,7 @@ def _site_url(client: JiraClient, credential: StoredCredential) -> str:
     if site is None:
         base = client.server_info().get("baseUrl")
         site = str(base).rstrip("/") if isinstance(base, str) and base else credential.url
-        _site_urls[credential.url] = site
+        _site_urls.put(credential.url, site)
     return site
 
 
