@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync.aws.http_api import (
@@ -26,11 +24,9 @@ from jira_sync.aws.http_api import (
     remaining_time,
 )
 from jira_sync.models.credentials import CredentialCreate, CredentialPatch
+from jira_sync.observability import lambda_entry, logger
 from jira_sync.settings import get_settings
 from jira_sync.usecases import credentials
-
-logger = Logger()
-tracer = Tracer()
 
 
 def health(event: Event, context: LambdaContext) -> Response:
@@ -98,12 +94,9 @@ ROUTES: dict[str, Route] = {
 }
 
 
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
-)
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
-    return dispatch(ROUTES, event, context, logger)
+    return dispatch(ROUTES, event, context)
 
 
 def _base_url(event: Event) -> str:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync.aws.http_api import (
@@ -23,10 +21,8 @@ from jira_sync.aws.http_api import (
     remaining_time,
 )
 from jira_sync.models.issues import StateChange
+from jira_sync.observability import lambda_entry, logger
 from jira_sync.usecases import state_sync
-
-logger = Logger()
-tracer = Tracer()
 
 
 def change_state(event: Event, context: LambdaContext) -> Response:
@@ -47,9 +43,6 @@ def change_state(event: Event, context: LambdaContext) -> Response:
 ROUTES: dict[str, Route] = {"PUT /issues/{issue_id}/state": change_state}
 
 
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
-)
-@tracer.capture_lambda_handler(capture_response=False)
+@lambda_entry()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
-    return dispatch(ROUTES, event, context, logger)
+    return dispatch(ROUTES, event, context)

@@ -11,27 +11,17 @@ import base64
 import binascii
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync.aws.http_api import Response, json_response
 from jira_sync.jira.webhook_signature import MAX_BODY_BYTES
+from jira_sync.observability import count, lambda_entry, logger
 from jira_sync.usecases import webhook_sync
-
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 
 RECEIVED: Response = json_response(200, {"status": "received"})
 
 
-@logger.inject_lambda_context(
-    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
-)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
+@lambda_entry()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
     try:
         outcome = _receive(event)
@@ -39,7 +29,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
         logger.exception("webhook failed", error_type=type(error).__name__)
         outcome = "error"
     logger.info("webhook", outcome=outcome)
-    metrics.add_metric(name=f"Webhook_{outcome}", unit=MetricUnit.Count, value=1)
+    count(f"Webhook_{outcome}")
     return dict(RECEIVED)
 
 

@@ -34,6 +34,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("JIRA_SYNC_STAGE", "test")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "jira-sync")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "JiraSyncTest")
     forget_container_state()
     with mock_aws():
         create_table_from_template()

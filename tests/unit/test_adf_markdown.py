@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from devstack.jira_emulator import adf as jira_adf
-from jira_sync.adf import markdown_to_adf, plain_text_to_adf
+from jira_sync.adf.markdown import markdown_to_adf
+from jira_sync.adf.plain import plain_text_to_adf
 
 type Node = dict[str, Any]
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devstack.jira_emulator import adf as jira_adf
-from jira_sync.adf import markdown_to_adf
+from jira_sync.adf.markdown import markdown_to_adf
 
 # Pieces of Markdown syntax, so that random text often forms (and half-forms) real constructs.
 FRAGMENTS = [

@@ -70,6 +70,12 @@ class Settings(BaseModel):
         return cls.model_validate(values)
 
 
+def trace_subsegments() -> bool:
+    """``JIRA_SYNC_TRACE_SUBSEGMENTS`` (stack parameter TraceSubsegments), read on its own:
+    handlers choose their decorators at import, before the rest of the settings are needed."""
+    return _flag(os.environ.get("JIRA_SYNC_TRACE_SUBSEGMENTS", "")) is True
+
+
 @once
 def get_settings() -> Settings:
     """The container's settings; read on first use, not at import time."""

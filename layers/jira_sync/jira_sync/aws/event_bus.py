@@ -7,7 +7,6 @@ logged and counted, never turned into a failed request.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jira_sync.caching import once
+from jira_sync.observability import logger
 from jira_sync.settings import get_settings
 
 if TYPE_CHECKING:
@@ -25,8 +25,6 @@ TICKET_CREATED = "Jira Ticket Created"
 TICKET_UNLINKED = "Jira Ticket Unlinked"
 STATE_CHANGED = "Issue State Changed"
 SYNC_FAILED = "Jira Sync Failed"
-
-logger = logging.getLogger(__name__)
 
 
 @once
@@ -49,10 +47,10 @@ def publish(detail_type: str, detail: Mapping[str, Any]) -> bool:
             ]
         )
     except (BotoCoreError, ClientError) as error:
-        logger.warning("event %r not published: %s", detail_type, type(error).__name__)
+        logger.warning("event not published", detail_type=detail_type, error=type(error).__name__)
         return False
     if response.get("FailedEntryCount", 0):
         entry = response["Entries"][0]
-        logger.warning("event %r not published: %s", detail_type, entry.get("ErrorCode"))
+        logger.warning("event not published", detail_type=detail_type, error=entry.get("ErrorCode"))
         return False
     return True

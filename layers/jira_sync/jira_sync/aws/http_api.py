@@ -12,7 +12,6 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -26,6 +25,7 @@ from jira_sync.jira.errors import (
     describe,
 )
 from jira_sync.jira.urls import InvalidJiraUrl
+from jira_sync.observability import logger
 from jira_sync.settings import Settings
 
 Event = Mapping[str, Any]
@@ -42,9 +42,7 @@ _FRIENDLY = {
 }
 
 
-def dispatch(
-    routes: Mapping[str, Route], event: Event, context: LambdaContext, logger: Logger
-) -> Response:
+def dispatch(routes: Mapping[str, Route], event: Event, context: LambdaContext) -> Response:
     """Runs the route of ``event["routeKey"]``; every error becomes its response here.
 
     The event is never logged: request bodies carry API tokens.

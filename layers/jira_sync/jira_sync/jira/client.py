@@ -11,7 +11,6 @@ holds the prepared request and its Authorization header) hangs off ``__context__
 from __future__ import annotations
 
 import copy
-import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,8 +39,7 @@ from jira_sync.jira.retry import (
     is_idempotent,
     parse_retry_after,
 )
-
-logger = logging.getLogger(__name__)
+from jira_sync.observability import count, logger
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
@@ -307,26 +305,33 @@ class JiraClient:
                 failure = outcome
             else:
                 logger.debug(
-                    "Jira %s %s: HTTP %s in %.0f ms (attempt %d)",
-                    method,
-                    path,
-                    outcome.status_code,
-                    (time.monotonic() - started) * 1000,
-                    attempt,
+                    "Jira call",
+                    method=method,
+                    path=path,
+                    status=outcome.status_code,
+                    ms=round((time.monotonic() - started) * 1000),
+                    attempt=attempt,
                 )
                 if outcome.status_code in expected:
                     return outcome
                 failure = self._status_failure(method, path, outcome)
+            if isinstance(failure.error, JiraRateLimited):
+                count("Jira_429")
             wait = self._retry_wait(failure, attempt) if retry_allowed else None
             if wait is None:
-                logger.info("Jira call failed: %s", failure.error.message)
+                logger.info(
+                    "Jira call failed", method=method, path=path, error=failure.error.message
+                )
                 raise failure.error
+            count("Jira_retry")
             logger.warning(
-                "Jira call failed (%s); retry %d of %d in %.2f s",
-                failure.error.message,
-                attempt,
-                self.retry.max_attempts - 1,
-                wait,
+                "Jira call failed: retrying",
+                method=method,
+                path=path,
+                error=failure.error.message,
+                retry=attempt,
+                of=self.retry.max_attempts - 1,
+                wait_seconds=round(wait, 2),
             )
             self._sleep(wait)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jira_sync.adf import markdown_to_adf, plain_text_to_adf
+from jira_sync.adf.plain import plain_text_to_adf
 from jira_sync.errors import DomainError
 from jira_sync.jira.create_screen import CreateMeta
 from jira_sync.models.credentials import CredentialSettings, FieldSource
@@ -51,6 +51,10 @@ def build_fields(
     }
     problems: list[dict[str, str]] = []
     if "description" in screen:
+        # The Markdown parser loads with the first create, not with the handler: GET routes
+        # and a create screen without a description never need it.
+        from jira_sync.adf.markdown import markdown_to_adf
+
         fields["description"] = markdown_to_adf(issue.description, footer=footer_of(issue_id))
     if "labels" in screen:
         fields["labels"] = list(dict.fromkeys([SERVICE_LABEL, *settings.labels]))

@@ -8,7 +8,6 @@ outcome: applied, not_mapped, not_linked, not_available or failed.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,11 +21,11 @@ from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraError, JiraRejected
 from jira_sync.models.credentials import IssueState, StoredCredential
 from jira_sync.models.issues import IssueRecord, JiraLink, check_issue_id
+from jira_sync.observability import count
 from jira_sync.store import issues as store
 from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
-logger = logging.getLogger(__name__)
 
 MAX_LOCAL_ATTEMPTS = 3
 # Resolutions tried, in order, when a transition screen requires one and the credential's
@@ -69,12 +68,14 @@ def change_state(
             },
         )
     if link is None or credential is None:
+        count("Transition_not_linked")
         return {
             "issue_id": issue_id,
             "state": state,
             "jira": {"key": None, **_view(Outcome("not_linked"))},
         }
     outcome = _sync_ticket(record, link, credential, state, remaining_time)
+    count(f"Transition_{outcome.transition}")
     return {"issue_id": issue_id, "state": state, "jira": {"key": link.key, **_view(outcome)}}
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import math
 import secrets
 from collections.abc import Callable
@@ -25,10 +24,16 @@ from typing import Any
 
 from jira_sync.aws import event_bus
 from jira_sync.caching import ContainerCache
-from jira_sync.errors import Conflict, NotFound
+from jira_sync.errors import Conflict, DomainError, NotFound
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.create_screen import forget, get_create_meta
-from jira_sync.jira.errors import JiraError, JiraRejected, JiraUnavailable
+from jira_sync.jira.errors import (
+    JiraAuthError,
+    JiraError,
+    JiraNotFound,
+    JiraRejected,
+    JiraUnavailable,
+)
 from jira_sync.jira.fields import build_fields
 from jira_sync.models.credentials import StoredCredential
 from jira_sync.models.issues import (
@@ -39,13 +44,13 @@ from jira_sync.models.issues import (
     TicketCreate,
     check_issue_id,
 )
+from jira_sync.observability import count, logger
 from jira_sync.settings import get_settings
 from jira_sync.snapshot_csv import rows_to_csv
 from jira_sync.store import issues as store
 from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
-logger = logging.getLogger(__name__)
 
 PROPERTY_KEY = "jira-sync"
 # Longer than the function's timeout: a live create is never taken over.
@@ -66,7 +71,26 @@ class Created:
 def create_ticket(
     issue_id: str, request: TicketCreate, *, remaining_time: RemainingTime | None = None
 ) -> dict[str, Any]:
-    """Creates (or adopts) the issue's Jira ticket and links it; returns the 201 body."""
+    """Creates (or adopts) the issue's Jira ticket and links it; returns the 201 body.
+
+    Each call counts one ``TicketCreate_<outcome>``: created, replayed, adopted, refused (a
+    4xx: ours or Jira's) or failed (Jira unavailable or rate limited, or anything unexpected).
+    """
+    try:
+        outcome, result = _create_ticket(issue_id, request, remaining_time)
+    except (DomainError, JiraAuthError, JiraNotFound, JiraRejected):
+        count("TicketCreate_refused")
+        raise
+    except Exception:
+        count("TicketCreate_failed")
+        raise
+    count(f"TicketCreate_{outcome}")
+    return result
+
+
+def _create_ticket(
+    issue_id: str, request: TicketCreate, remaining_time: RemainingTime | None
+) -> tuple[str, dict[str, Any]]:
     check_issue_id(issue_id)
     credential = load_credential(request.credential_id)
     request_hash = _request_hash(issue_id, request)
@@ -81,7 +105,7 @@ def create_ticket(
             until=now.timestamp() + CLAIM_SECONDS,
         )
     except store.ClaimRefused as refused:
-        return _replay_or_refuse(issue_id, refused.current, request_hash)
+        return "replayed", _replay_or_refuse(issue_id, refused.current, request_hash)
     left = None if previous is None else previous.creating
     taken_over = left is not None
     if left is not None and left.uncertain_at is not None:
@@ -90,7 +114,8 @@ def create_ticket(
     created = _create_or_adopt(client, credential, issue_id, request.issue, token, taken_over)
     known_state = previous.state if previous is not None and previous.created_at else "open"
     state = request.issue.state or known_state
-    return _link(client, credential, issue_id, request, created, token, request_hash, state)
+    result = _link(client, credential, issue_id, request, created, token, request_hash, state)
+    return ("adopted" if created.adopted else "created"), result
 
 
 def unlink_ticket(issue_id: str) -> None:
@@ -143,7 +168,11 @@ def _create_or_adopt(
         if taken_over:
             found = _find(client, credential, issue_id)
             if found is not None:
-                logger.info("adopted ticket %s left by an earlier create", found.key)
+                logger.info(
+                    "adopted ticket left by an earlier create",
+                    issue_id=issue_id,
+                    jira_key=found.key,
+                )
                 return found
         meta = get_create_meta(client, credential.project_key, credential.issue_type)
         fields = build_fields(issue_id, issue, credential, meta)
@@ -180,7 +209,11 @@ def _resolve_uncertain(
     error: JiraUnavailable,
 ) -> Created:
     """After a create whose outcome is unknown: adopt the ticket if Jira has it."""
-    logger.warning("create outcome unknown (%s): looking the ticket up in Jira", error.message)
+    logger.warning(
+        "create outcome unknown: looking the ticket up in Jira",
+        issue_id=issue_id,
+        jira_error=error.message,
+    )
     try:
         found = _find(client, credential, issue_id)
     except BaseException:
@@ -191,7 +224,9 @@ def _resolve_uncertain(
         # The next create looks again once that has passed.
         store.release_claim(issue_id, token, expire_only=True, uncertain_at=_now().timestamp())
         raise error
-    logger.info("adopted ticket %s created by the uncertain call", found.key)
+    logger.info(
+        "adopted ticket created by the uncertain call", issue_id=issue_id, jira_key=found.key
+    )
     return found
 
 
@@ -292,7 +327,7 @@ def _attach(
     try:
         store.record_attachment(issue_id, outcome, now=_now(), timeline=line)
     except Exception:
-        logger.exception("snapshot outcome of %s not recorded", jira_key)
+        logger.exception("snapshot outcome not recorded", issue_id=issue_id, jira_key=jira_key)
     return outcome
 
 

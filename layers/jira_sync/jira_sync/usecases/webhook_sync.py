@@ -12,7 +12,6 @@ Jira call, and no Secrets Manager call when warm.
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,8 +24,6 @@ from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, verify_signature
 from jira_sync.models.credentials import IssueState, StoredCredential
 from jira_sync.models.issues import LinkRecord
 from jira_sync.store import issues as store
-
-logger = logging.getLogger(__name__)
 
 # A delivery id is remembered this long: Jira retries for about 30 minutes.
 DELIVERY_TTL_SECONDS = 3 * 24 * 3600
