@@ -8,29 +8,21 @@ connections), and a registry so tests and benchmarks start a "new container" wit
 from __future__ import annotations
 
 import functools
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from cachetools import LRUCache, TTLCache
+from cachetools import TTLCache
 
 _resets: list[Callable[[], None]] = []
 
 
-class _Evicting[K, V](LRUCache[K, V]):
-    def __init__(self, maxsize: int, on_evict: Callable[[V], None] | None) -> None:
-        super().__init__(maxsize)
-        self._on_evict = on_evict
+class _Evicting[K, V](TTLCache[K, V]):
+    """cachetools' TTL map (least recently used first when full) that tells ``on_evict`` of
+    every value it drops, whether to make room or because it expired."""
 
-    def popitem(self) -> tuple[K, V]:
-        key, value = super().popitem()
-        if self._on_evict is not None:
-            self._on_evict(value)
-        return key, value
-
-
-class _ExpiringEvicting[K, V](TTLCache[K, V]):
     def __init__(
         self,
         maxsize: int,
@@ -70,11 +62,7 @@ class ContainerCache[K: Hashable, V]:
         on_evict: Callable[[V], None] | None = None,
         timer: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._data: LRUCache[K, V] | TTLCache[K, V] = (
-            _Evicting(maxsize, on_evict)
-            if ttl is None
-            else _ExpiringEvicting(maxsize, ttl, on_evict, timer)
-        )
+        self._data = _Evicting[K, V](maxsize, math.inf if ttl is None else ttl, on_evict, timer)
         self._on_evict = on_evict
         self._lock = threading.Lock()
         _resets.append(self.clear)
