@@ -6,6 +6,7 @@ from typing import Any
 
 from jira_sync.models.credentials import StoredCredential
 from jira_sync.models.issues import LinkRecord
+from jira_sync.models.webhook import WebhookPayload
 from jira_sync.usecases.webhook_sync import issue_updated, state_for
 
 OURS = "712020:ours"
@@ -50,14 +51,16 @@ def link(**overrides: Any) -> LinkRecord:
     )
 
 
-def payload(*items: dict[str, Any], timestamp: int = 1000, actor: str = "alice") -> dict[str, Any]:
-    return {
-        "timestamp": timestamp,
-        "webhookEvent": "jira:issue_updated",
-        "user": {"accountId": actor},
-        "issue": {"key": "SEC-1", "fields": {"status": {"name": "Done"}}},
-        "changelog": {"items": list(items)},
-    }
+def payload(*items: dict[str, Any], timestamp: int = 1000, actor: str = "alice") -> WebhookPayload:
+    return WebhookPayload.model_validate(
+        {
+            "timestamp": timestamp,
+            "webhookEvent": "jira:issue_updated",
+            "user": {"accountId": actor},
+            "issue": {"key": "SEC-1", "fields": {"status": {"name": "Done"}}},
+            "changelog": {"items": list(items)},
+        }
+    )
 
 
 def status(to: str, frm: str = "To Do") -> dict[str, Any]:

@@ -3,7 +3,10 @@
 The caller answers every request with the same 200 whatever ``receive`` returns; the outcome
 only reaches logs and metrics, so the public endpoint reveals nothing. Nothing is written
 unless the signature verifies against the path credential's secret, the ticket is linked
-through that credential, and the path key is the payload's key.
+through that credential, and the path key is the payload's key. The body is parsed once the
+signature header is there and not before, so a request without one costs no parse; it has to
+be parsed before the signature is verified, as the one read that fetches the secret is keyed
+by the Jira base URL in the payload.
 
 Cost of a webhook: one BatchGetItem (credential + link), at most one TransactWriteItems, no
 Jira call, and no Secrets Manager call when warm.
@@ -11,18 +14,20 @@ Jira call, and no Secrets Manager call when warm.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from jira_sync.aws import event_bus, secret_store
 from jira_sync.jira.changelog import changelog_line, comment_line, deleted_line
 from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, verify_signature
 from jira_sync.models.credentials import IssueState, StoredCredential
 from jira_sync.models.issues import LinkRecord
+from jira_sync.models.webhook import ChangelogItem, WebhookPayload
 from jira_sync.store import issues as store
 
 # A delivery id is remembered this long: Jira retries for about 30 minutes.
@@ -67,13 +72,13 @@ def receive(
     signature = lowered.get("x-hub-signature")
     if not signature:
         return "unsigned"
-    payload = _json_object(body)
-    issue = payload.get("issue") if payload is not None else None
-    if payload is None or not isinstance(issue, dict):
+    try:
+        payload = WebhookPayload.model_validate_json(body)
+    except ValidationError:
         return "malformed"
-    if issue.get("key") != path_key:
+    if payload.issue.key != path_key:
         return "key_mismatch"
-    base_url = _base_url(issue.get("self"))
+    base_url = payload.issue.base_url
     if base_url is None:
         return "malformed"
     delivery_id = lowered.get("x-atlassian-webhook-identifier")
@@ -97,12 +102,12 @@ def receive(
 
 
 def _apply(
-    payload: dict[str, Any],
+    payload: WebhookPayload,
     credential: StoredCredential,
     link: LinkRecord,
     delivery_id: str | None,
 ) -> str:
-    event = payload.get("webhookEvent")
+    event = payload.webhook_event
     if event == "jira:issue_updated":
         change = issue_updated(payload, credential, link)
     elif event in ("comment_created", "comment_updated"):
@@ -133,34 +138,31 @@ def _apply(
 
 
 def issue_updated(
-    payload: Mapping[str, Any], credential: StoredCredential, link: LinkRecord
+    payload: WebhookPayload, credential: StoredCredential, link: LinkRecord
 ) -> Change:
     """The change of a ``jira:issue_updated``: state, due date, Jira status, timeline line."""
-    changelog = payload.get("changelog")
-    raw_items = changelog.get("items") if isinstance(changelog, dict) else None
-    items = [item for item in raw_items or [] if isinstance(item, dict)]
-    change = Change(timeline=changelog_line(link.key, items))
-    timestamp = payload.get("timestamp")
-    at = timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else 0
+    items = payload.changelog or []
+    # The timeline wording reads items by Jira's own keys (from, fromString, ...).
+    wording = [item.model_dump(by_alias=True) for item in items]
+    change = Change(timeline=changelog_line(link.key, wording))
+    at = payload.timestamp or 0
     newest = at >= link.status_at
     status_item = _item(items, "status")
     if newest:
-        current = _issue_status(payload)
+        current = payload.issue.status or None
         if current is not None and current != link.jira_status:
             change.link["jira_status"] = change.issue["jira_status"] = current
     due_item = _item(items, "duedate")
     if due_item is not None:
-        due = due_item.get("to")
-        change.issue["due_date"] = due[:10] if isinstance(due, str) and due else None
+        change.issue["due_date"] = due_item.to[:10] if due_item.to else None
     if status_item is None or not newest:
         return change
-    to_status = _text(status_item.get("toString")) or _text(status_item.get("to"))
+    to_status = status_item.to_string or status_item.to or None
     if to_status is None:
         return change
     change.link["jira_status"] = change.issue["jira_status"] = to_status
     change.link["status_at"] = at
-    user = payload.get("user")
-    actor = user.get("accountId") if isinstance(user, dict) else None
+    actor = payload.user.account_id if payload.user is not None else None
     ours = actor is not None and actor == credential.validation.account_id
     if ours and link.echo_status and link.echo_status.casefold() == to_status.casefold():
         # Our own transition coming back: recorded, not re-applied, no event.
@@ -197,24 +199,21 @@ def state_for(
     return candidates[0] if candidates else None
 
 
-def _comment(payload: Mapping[str, Any], link: LinkRecord) -> Change:
-    comment = payload.get("comment")
-    if not isinstance(comment, dict):
+def _comment(payload: WebhookPayload, link: LinkRecord) -> Change:
+    comment = payload.comment
+    if comment is None:
         return Change()
-    author = (
-        comment.get("updateAuthor") if payload.get("webhookEvent") == "comment_updated" else None
-    )
-    author = author if isinstance(author, dict) else comment.get("author")
-    name = author.get("displayName") if isinstance(author, dict) else None
-    body = comment.get("body")
-    text = body if isinstance(body, str) else json.dumps(body)
-    return Change(timeline=comment_line(link.key, name if isinstance(name, str) else "?", text))
+    author = comment.update_author if payload.webhook_event == "comment_updated" else None
+    if author is None:
+        author = comment.author
+    name = author.display_name if author is not None else None
+    return Change(timeline=comment_line(link.key, "?" if name is None else name, comment.body))
 
 
-def _status_note(payload: Mapping[str, Any], link: LinkRecord) -> Change:
+def _status_note(payload: WebhookPayload, link: LinkRecord) -> Change:
     """``jira:issue_created`` (our own create's echo): just note the ticket's status."""
     change = Change()
-    current = _issue_status(payload)
+    current = payload.issue.status or None
     if current is not None and current != link.jira_status and link.status_at == 0:
         change.link["jira_status"] = change.issue["jira_status"] = current
     return change
@@ -245,46 +244,16 @@ def _publish(link: LinkRecord, change: Change) -> None:
         )
 
 
-def _item(items: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+def _item(items: list[ChangelogItem], name: str) -> ChangelogItem | None:
     """The changelog item of a system field, by ``fieldId`` or by (any-case) ``field``."""
     for item in items:
-        if item.get("fieldId") == name or str(item.get("field", "")).casefold() == name:
+        if item.field_id == name or (item.field or "").casefold() == name:
             return item
     return None
 
 
-def _resolution(items: list[dict[str, Any]], payload: Mapping[str, Any]) -> str | None:
+def _resolution(items: list[ChangelogItem], payload: WebhookPayload) -> str | None:
     item = _item(items, "resolution")
     if item is not None:
-        return _text(item.get("toString"))
-    issue = payload.get("issue")
-    fields = issue.get("fields") if isinstance(issue, dict) else None
-    resolution = fields.get("resolution") if isinstance(fields, dict) else None
-    return _text(resolution.get("name")) if isinstance(resolution, dict) else None
-
-
-def _issue_status(payload: Mapping[str, Any]) -> str | None:
-    issue = payload.get("issue")
-    fields = issue.get("fields") if isinstance(issue, dict) else None
-    status = fields.get("status") if isinstance(fields, dict) else None
-    return _text(status.get("name")) if isinstance(status, dict) else None
-
-
-def _base_url(self_url: object) -> str | None:
-    """Everything in ``issue.self`` before ``/rest/``."""
-    if not isinstance(self_url, str) or "/rest/" not in self_url:
-        return None
-    base = self_url.split("/rest/", 1)[0].rstrip("/")
-    return base if base.startswith(("https://", "http://")) else None
-
-
-def _json_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+        return item.to_string or None
+    return payload.issue.resolution or None
