@@ -193,7 +193,14 @@ def test_given_handler_raises_when_invoked_then_error_result_and_error_logged(
     assert result.error is not None
     assert result.error["errorType"] == "ValueError"
     assert result.error["errorMessage"] == "handler failed on purpose"
-    logged = [line.text for line in pool.logs.lines() if line.stream == "stderr"]
+    # The worker's output is read by another thread, as Lambda ships logs after the answer.
+    deadline = time.monotonic() + 10
+    while True:
+        logged = [line.text for line in pool.logs.lines() if line.stream == "stderr"]
+        if any(text.startswith("[ERROR] ValueError") for text in logged):
+            break
+        assert time.monotonic() < deadline, logged
+        time.sleep(0.05)
     assert any(text.startswith("[ERROR] ValueError: handler failed on purpose") for text in logged)
 
 
