@@ -38,17 +38,19 @@ def create_credential(event: Event, context: LambdaContext) -> Response:
     view = credentials.create_credential(
         request, base_url=_base_url(event), remaining_time=remaining_time(context)
     )
-    logger.info("credential created", credential_id=view["credential_id"])
-    return json_response(201, view)
+    logger.info("credential created", credential_id=view.credential_id)
+    return json_response(201, view.model_dump(mode="json"))
 
 
 def list_credentials(event: Event, context: LambdaContext) -> Response:
-    return json_response(200, credentials.list_credentials(base_url=_base_url(event)))
+    views = credentials.list_credentials(base_url=_base_url(event))
+    return json_response(200, views.model_dump(mode="json"))
 
 
 def get_credential(event: Event, context: LambdaContext) -> Response:
     credential_id = path_parameter(event, "credential_id")
-    return json_response(200, credentials.get_credential(credential_id, base_url=_base_url(event)))
+    view = credentials.get_credential(credential_id, base_url=_base_url(event))
+    return json_response(200, view.model_dump(mode="json"))
 
 
 def update_credential(event: Event, context: LambdaContext) -> Response:
@@ -61,7 +63,7 @@ def update_credential(event: Event, context: LambdaContext) -> Response:
         remaining_time=remaining_time(context),
     )
     logger.info("credential updated", credential_id=credential_id)
-    return json_response(200, view)
+    return json_response(200, view.model_dump(mode="json"))
 
 
 def delete_credential(event: Event, context: LambdaContext) -> Response:
@@ -77,10 +79,10 @@ def validate_credential(event: Event, context: LambdaContext) -> Response:
     logger.info(
         "credential validated",
         credential_id=credential_id,
-        ok=result["ok"],
-        jira_status=result["jira_status"],
+        ok=result.ok,
+        jira_status=result.jira_status,
     )
-    return json_response(200, result)
+    return json_response(200, result.model_dump(mode="json"))
 
 
 ROUTES: dict[str, Route] = {

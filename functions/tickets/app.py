@@ -37,10 +37,10 @@ def create_ticket(event: Event, context: LambdaContext) -> Response:
     logger.info(
         "ticket linked",
         issue_id=issue_id,
-        jira_key=result["jira"]["key"],
-        attachment=result["attachment"]["status"],
+        jira_key=result.jira.key,
+        attachment=result.attachment.status,
     )
-    return json_response(201, result)
+    return json_response(201, result.model_dump(mode="json"))
 
 
 def unlink_ticket(event: Event, context: LambdaContext) -> Response:
@@ -51,7 +51,8 @@ def unlink_ticket(event: Event, context: LambdaContext) -> Response:
 
 
 def get_issue(event: Event, context: LambdaContext) -> Response:
-    return json_response(200, tickets.get_issue(path_parameter(event, "issue_id")))
+    issue = tickets.get_issue(path_parameter(event, "issue_id"))
+    return json_response(200, issue.model_dump(mode="json"))
 
 
 ROUTES: dict[str, Route] = {

@@ -35,9 +35,9 @@ def change_state(event: Event, context: LambdaContext) -> Response:
         "state changed",
         issue_id=issue_id,
         state=request.state,
-        transition=result["jira"]["transition"],
+        transition=result.jira.transition,
     )
-    return json_response(200, result)
+    return json_response(200, result.model_dump(mode="json"))
 
 
 ROUTES: dict[str, Route] = {"PUT /issues/{issue_id}/state": change_state}

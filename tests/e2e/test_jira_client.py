@@ -133,18 +133,18 @@ def _fresh_client_cache() -> Iterator[None]:
 
 def test_given_service_account_when_myself_then_its_account_is_returned(jira: Any) -> None:
     me = client(jira).myself()
-    assert me["emailAddress"] == "svc@example.com"
-    assert me["accountId"]
+    assert me.email_address == "svc@example.com"
+    assert me.account_id
 
 
 def test_given_service_account_when_server_info_then_the_site_describes_itself(jira: Any) -> None:
     info = client(jira).server_info()
-    assert info["baseUrl"].rstrip("/") == jira.base_url.rstrip("/")
+    assert info.base_url.rstrip("/") == jira.base_url.rstrip("/")
 
 
 def test_given_project_sec_when_project_and_statuses_then_jira_values_come_back(jira: Any) -> None:
     jira_client = client(jira)
-    assert jira_client.project("SEC")["key"] == "SEC"
+    assert jira_client.project("SEC").key == "SEC"
     statuses = jira_client.project_statuses("SEC")
     assert sorted(statuses) == ["Done", "In Progress", "To Do"]
     assert len(statuses) == len(set(statuses))
@@ -162,7 +162,7 @@ def test_given_svc_and_viewer_when_my_permissions_then_only_svc_may_create(jira:
 
 def test_given_scoped_token_when_calling_through_the_gateway_path_then_it_works(jira: Any) -> None:
     gateway = JiraClient(f"{jira.base_url}/ex/jira/{jira.cloud_id}", *SCOPED)
-    assert gateway.myself()["emailAddress"] == "svc@example.com"
+    assert gateway.myself().email_address == "svc@example.com"
     with pytest.raises(JiraAuthError) as info:
         client(jira, SCOPED).myself()
     assert info.value.status == 401
@@ -287,7 +287,7 @@ def test_given_a_503_with_retry_after_when_get_then_it_is_retried_after_the_wait
     fault(jira, method="GET", path=MYSELF_PATH, status=503, headers={"Retry-After": "1"}, times=1)
     sleep = Recorder()
     me = client(jira, sleep=sleep).myself()
-    assert me["emailAddress"] == "svc@example.com"
+    assert me.email_address == "svc@example.com"
     assert sleep.waits == [1.0]
     assert logged(jira, "GET", MYSELF_PATH) == 2
 
@@ -359,7 +359,7 @@ def test_given_a_429_that_fits_the_deadline_then_the_wait_is_honoured(jira: Any)
     fault(jira, method="GET", path=MYSELF_PATH, status=429, headers={"Retry-After": "1"}, times=1)
     sleep = Recorder()
     me = client(jira, sleep=sleep, remaining_time=lambda: 20.0).myself()
-    assert me["emailAddress"] == "svc@example.com"
+    assert me.email_address == "svc@example.com"
     assert sleep.waits == [1.0]
 
 
@@ -380,7 +380,7 @@ def test_given_the_emulator_rate_limit_when_bursting_then_requests_still_succeed
     sleep = Recorder()
     jira_client = client(jira, sleep=sleep)
     for _ in range(3):
-        assert jira_client.myself()["emailAddress"] == "svc@example.com"
+        assert jira_client.myself().email_address == "svc@example.com"
     waits = sleep.waits
     assert waits, "the emulator's rate limit should have answered 429 at least once"
     assert logged(jira, "GET", MYSELF_PATH) == 3 + len(waits)
@@ -390,7 +390,7 @@ def test_given_a_dropped_connection_when_get_then_it_is_retried(jira: Any) -> No
     fault(jira, method="GET", path=MYSELF_PATH, drop_connection=True, times=1)
     sleep = Recorder()
     me = client(jira, sleep=sleep, retry=RetryPolicy(backoff_base=0.01)).myself()
-    assert me["emailAddress"] == "svc@example.com"
+    assert me.email_address == "svc@example.com"
     assert len(sleep.waits) == 1
     assert settled(jira, "GET", MYSELF_PATH, at_least=2) == 2
 
@@ -424,7 +424,7 @@ def test_given_latency_beyond_read_timeout_when_post_then_uncertain_unavailable(
 def test_given_latency_beyond_read_timeout_when_get_then_retried(jira: Any) -> None:
     fault(jira, method="GET", path=MYSELF_PATH, latency_ms=1500, times=1)
     me = client(jira, read_timeout=0.3, retry=RetryPolicy(backoff_base=0.01)).myself()
-    assert me["emailAddress"] == "svc@example.com"
+    assert me.email_address == "svc@example.com"
     assert settled(jira, "GET", MYSELF_PATH, at_least=2) == 2
 
 
@@ -468,7 +468,7 @@ def test_with_deadline_shares_the_session_and_changes_only_the_deadline(jira: An
     assert bounded.session is base.session
     with pytest.raises(JiraUnavailable):
         bounded.myself()
-    assert base.myself()["emailAddress"] == "svc@example.com"
+    assert base.myself().email_address == "svc@example.com"
 
 
 # -- the per-container cache ------------------------------------------------------------------
@@ -482,7 +482,7 @@ def test_given_the_same_credential_when_get_client_then_the_same_client_and_sess
     assert second is first
     bounded = get_client(jira.base_url, *SVC, remaining_time=lambda: 30.0)
     assert bounded.session is first.session
-    assert bounded.myself()["emailAddress"] == "svc@example.com"
+    assert bounded.myself().email_address == "svc@example.com"
 
 
 def test_given_a_rotated_token_when_get_client_then_a_new_session(jira: Any) -> None:
@@ -492,7 +492,7 @@ def test_given_a_rotated_token_when_get_client_then_a_new_session(jira: Any) -> 
     assert rotated.session is not first.session
     with pytest.raises(JiraAuthError):
         rotated.myself()
-    assert first.myself()["emailAddress"] == "svc@example.com"
+    assert first.myself().email_address == "svc@example.com"
 
 
 def test_given_another_email_when_get_client_then_another_client(jira: Any) -> None:

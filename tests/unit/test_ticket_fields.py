@@ -11,6 +11,7 @@ from jira_sync.jira.create_screen import CreateMeta
 from jira_sync.jira.fields import FieldsRefused, build_fields, shape_value, summary_of
 from jira_sync.models.credentials import CredentialSettings, FieldSource
 from jira_sync.models.issues import IssueInput
+from jira_sync.models.jira import FieldMeta
 
 
 def meta(**extra: dict[str, Any]) -> CreateMeta:
@@ -33,7 +34,13 @@ def meta(**extra: dict[str, Any]) -> CreateMeta:
             "allowedValues": [{"name": "api"}, {"name": "web"}],
         },
     }
-    return CreateMeta("10001", "Task", fields | extra)
+    return screen_of("10001", fields | extra)
+
+
+def screen_of(type_id: str, fields: dict[str, dict[str, Any]]) -> CreateMeta:
+    """A create screen as the client would parse it from Jira's answer."""
+    parsed = {field_id: FieldMeta.model_validate(meta) for field_id, meta in fields.items()}
+    return CreateMeta(type_id, "Task", parsed)
 
 
 def settings(**overrides: Any) -> CredentialSettings:
@@ -70,7 +77,7 @@ def test_given_a_name_with_newlines_and_300_chars_then_summary_is_one_line_of_25
 
 
 def test_given_fields_off_the_screen_then_defaults_are_left_out() -> None:
-    bare = CreateMeta("1", "Task", {"summary": {"name": "Summary", "required": True}})
+    bare = screen_of("1", {"summary": {"name": "Summary", "required": True}})
 
     fields = build_fields("f", issue(due_date="2030-01-02"), settings(), bare)
 

@@ -2,7 +2,9 @@
 
 One ``request`` does auth, timeouts bounded by the Lambda's time left, retries of idempotent
 calls (Retry-After honoured, never past the deadline) and maps every failure onto a typed
-``JiraError``. Each Jira operation is then a small method on top of it.
+``JiraError``. Each Jira operation is then a small method on top of it, whose answer is parsed
+here into a model of ``jira_sync.models.jira``: use cases never handle Jira's raw JSON, and a
+malformed answer is a ``JiraUnavailable`` (502) naming the field, not a crash further in.
 
 Typed errors are raised outside ``except`` blocks so that no requests/urllib3 exception (which
 holds the prepared request and its Authorization header) hangs off ``__context__``.
@@ -14,11 +16,12 @@ import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
 import urllib3.exceptions
+from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 
 from jira_sync.jira.auth import JiraBasicAuth
@@ -39,13 +42,33 @@ from jira_sync.jira.retry import (
     is_idempotent,
     parse_retry_after,
 )
+from jira_sync.models.jira import (
+    Account,
+    CreateField,
+    CreateFieldPage,
+    Issue,
+    IssueType,
+    IssueTypePage,
+    MyPermissions,
+    Project,
+    ProjectStatuses,
+    SearchResults,
+    ServerInfo,
+    Transition,
+    Transitions,
+)
 from jira_sync.observability import count, logger
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
 USER_AGENT = "jira-sync"
 
+PAGE_SIZE = 50
+
 RemainingTime = Callable[[], float]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+PageT = TypeVar("PageT", IssueTypePage, CreateFieldPage)
+ItemT = TypeVar("ItemT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,83 +143,72 @@ class JiraClient:
 
     # -- Jira operations: one small method each -------------------------------------------
 
-    def myself(self) -> dict[str, Any]:
-        """The account the credential authenticates as (accountId, displayName, ...)."""
-        return self._object("GET", "/rest/api/3/myself")
+    def myself(self) -> Account:
+        """The account the credential authenticates as."""
+        return self._answer(Account, "/rest/api/3/myself")
 
-    def server_info(self) -> dict[str, Any]:
-        return self._object("GET", "/rest/api/3/serverInfo")
+    def server_info(self) -> ServerInfo:
+        return self._answer(ServerInfo, "/rest/api/3/serverInfo")
 
-    def project(self, key: str) -> dict[str, Any]:
-        return self._object("GET", api_path("/rest/api/3/project/{}", key))
+    def project(self, key: str) -> Project:
+        return self._answer(Project, api_path("/rest/api/3/project/{}", key))
 
     def project_statuses(self, key: str) -> list[str]:
         """Distinct status names over the project's issue types, in Jira's order."""
-        issue_types = self._list("GET", api_path("/rest/api/3/project/{}/statuses", key))
-        names: dict[str, None] = {}
-        for issue_type in issue_types:
-            statuses = issue_type.get("statuses") if isinstance(issue_type, dict) else None
-            for status in statuses if isinstance(statuses, list) else []:
-                name = status.get("name") if isinstance(status, dict) else None
-                if isinstance(name, str):
-                    names.setdefault(name, None)
-        return list(names)
+        path = api_path("/rest/api/3/project/{}/statuses", key)
+        return self._answer(ProjectStatuses, path).names()
 
     def my_permissions(self, project_key: str, permissions: Sequence[str]) -> dict[str, bool]:
         """Whether the account holds each of ``permissions`` in the project (absent: False)."""
         if not permissions:
             return {}
-        data = self._object(
-            "GET",
+        held = self._answer(
+            MyPermissions,
             "/rest/api/3/mypermissions",
             params={"projectKey": project_key, "permissions": ",".join(permissions)},
-        )
-        held = data.get("permissions")
-        held = held if isinstance(held, dict) else {}
-        result: dict[str, bool] = {}
-        for name in permissions:
-            entry = held.get(name)
-            result[name] = isinstance(entry, dict) and entry.get("havePermission") is True
-        return result
+        ).permissions
+        return {name: name in held and held[name].have_permission for name in permissions}
 
-    def create_meta_issue_types(self, project_key: str) -> list[dict[str, Any]]:
+    def create_meta_issue_types(self, project_key: str) -> list[IssueType]:
         """The issue types a project can create (every page)."""
         path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes", project_key)
-        return self._pages(path, "issueTypes")
+        return self._pages(path, IssueTypePage, lambda page: page.issue_types)
 
-    def create_meta_fields(self, project_key: str, issue_type_id: str) -> list[dict[str, Any]]:
+    def create_meta_fields(self, project_key: str, issue_type_id: str) -> list[CreateField]:
         """The create screen's fields of one issue type (every page)."""
         path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes/{}", project_key, issue_type_id)
-        return self._pages(path, "fields")
+        return self._pages(path, CreateFieldPage, lambda page: page.fields)
 
     def create_issue(
         self, fields: Mapping[str, Any], properties: Sequence[Mapping[str, Any]] = ()
-    ) -> dict[str, Any]:
+    ) -> Issue:
         """``POST /issue``: ``{id, key, self}``. Never retried: a create is not idempotent."""
         body: dict[str, Any] = {"fields": dict(fields)}
         if properties:
             body["properties"] = [dict(item) for item in properties]
-        return self._object("POST", "/rest/api/3/issue", json=body, expected=(201,))
+        return self._answer(Issue, "/rest/api/3/issue", "POST", json=body, expected=(201,))
 
     def add_attachment(self, issue_key: str, filename: str, content: bytes) -> list[Any]:
         """Uploads one file; Jira wants the part named ``file`` and its XSRF opt-out header."""
-        return self._list(
-            "POST",
-            api_path("/rest/api/3/issue/{}/attachments", issue_key),
+        method, path = "POST", api_path("/rest/api/3/issue/{}/attachments", issue_key)
+        data = self.request_json(
+            method,
+            path,
             files={"file": (filename, content, "text/csv")},
             headers={"X-Atlassian-Token": "no-check"},
             expected=(200,),
         )
+        if not isinstance(data, list):
+            raise _shape_error(method, path, "a JSON array", None)
+        return data
 
-    def transitions(self, issue_key: str) -> list[dict[str, Any]]:
+    def transitions(self, issue_key: str) -> list[Transition]:
         """Transitions available from the issue's current status, with their screen fields."""
-        data = self._object(
-            "GET",
+        return self._answer(
+            Transitions,
             api_path("/rest/api/3/issue/{}/transitions", issue_key),
             params={"expand": "transitions.fields"},
-        )
-        items = data.get("transitions")
-        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+        ).transitions
 
     def transition(
         self, issue_key: str, transition_id: str, fields: Mapping[str, Any] | None = None
@@ -214,25 +226,18 @@ class JiraClient:
 
     def issue_status(self, issue_key: str) -> str | None:
         """The issue's current status name."""
-        data = self._object(
-            "GET", api_path("/rest/api/3/issue/{}", issue_key), params={"fields": "status"}
+        issue = self._answer(
+            Issue, api_path("/rest/api/3/issue/{}", issue_key), params={"fields": "status"}
         )
-        fields = data.get("fields")
-        status = fields.get("status") if isinstance(fields, dict) else None
-        name = status.get("name") if isinstance(status, dict) else None
-        return name if isinstance(name, str) else None
+        return None if issue.status is None else issue.status.name
 
-    def search_keys(self, jql: str, max_results: int = 10) -> list[dict[str, Any]]:
+    def search_keys(self, jql: str, max_results: int = 10) -> list[Issue]:
         """Issues matching ``jql`` (``id`` and ``key`` only), first page."""
-        data = self._object(
-            "GET",
+        return self._answer(
+            SearchResults,
             "/rest/api/3/search/jql",
             params={"jql": jql, "fields": "key", "maxResults": max_results},
-        )
-        issues = data.get("issues")
-        return (
-            [item for item in issues if isinstance(item, dict)] if isinstance(issues, list) else []
-        )
+        ).issues
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -362,33 +367,29 @@ class JiraClient:
         except requests.RequestException as exc:
             return self._transport_failure(method, path, exc, timeout)
 
-    def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _answer(self, model: type[ModelT], path: str, method: str = "GET", **kwargs: Any) -> ModelT:
+        """``request_json`` parsed into ``model``; a malformed answer is JiraUnavailable (502)."""
         data = self.request_json(method, path, **kwargs)
-        if not isinstance(data, dict):
-            raise _shape_error(method, path, "a JSON object", kwargs.get("idempotent"))
-        return data
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            wanted = _wanted(error)
+        # Raised here, outside the except block, like every typed error of this client.
+        raise _shape_error(method, path, wanted, kwargs.get("idempotent"))
 
-    def _list(self, method: str, path: str, **kwargs: Any) -> list[Any]:
-        data = self.request_json(method, path, **kwargs)
-        if not isinstance(data, list):
-            raise _shape_error(method, path, "a JSON array", kwargs.get("idempotent"))
-        return data
-
-    def _pages(self, path: str, key: str, page_size: int = 50) -> list[dict[str, Any]]:
+    def _pages(
+        self, path: str, model: type[PageT], items: Callable[[PageT], Sequence[ItemT]]
+    ) -> list[ItemT]:
         """Every item of a ``startAt``/``maxResults``/``total`` paged list."""
-        items: list[dict[str, Any]] = []
+        found: list[ItemT] = []
         while True:
-            data = self._object(
-                "GET", path, params={"startAt": len(items), "maxResults": page_size}
+            page = self._answer(
+                model, path, params={"startAt": len(found), "maxResults": PAGE_SIZE}
             )
-            page = data.get(key)
-            page = (
-                [item for item in page if isinstance(item, dict)] if isinstance(page, list) else []
-            )
-            items.extend(page)
-            total = data.get("total")
-            if not page or not isinstance(total, int) or len(items) >= total:
-                return items
+            batch = items(page)
+            found.extend(batch)
+            if not batch or page.total is None or len(found) >= page.total:
+                return found
 
     def _url(self, path: str) -> str:
         if not path.startswith("/") or path.startswith("//") or "://" in path:
@@ -531,12 +532,22 @@ def _never_connected(exc: requests.ConnectionError) -> bool:
 
 
 def _shape_error(method: str, path: str, wanted: str, idempotent: bool | None) -> JiraUnavailable:
+    """A 502 naming what the answer lacks; for a POST its outcome is unknown, as a lost answer."""
     return JiraUnavailable(
         f"{method.upper()} {path}: Jira's answer is not {wanted}",
         method=method.upper(),
         path=path,
         uncertain=not is_idempotent(method, idempotent),
     )
+
+
+def _wanted(error: ValidationError) -> str:
+    """What the answer should have been, from its first problem; never Jira's values."""
+    first = error.errors(include_url=False, include_input=False, include_context=False)[0]
+    if not first["loc"]:
+        return "a JSON array" if first["type"] == "list_type" else "a JSON object"
+    where = ".".join(str(part) for part in first["loc"])
+    return f"in the expected shape ({where}: {first['msg']})"
 
 
 def _content_summary(response: requests.Response) -> str:

@@ -8,11 +8,11 @@ forgets entries after ``TTL_SECONDS`` so a changed screen is seen within minutes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from jira_sync.caching import ContainerCache
 from jira_sync.errors import DomainError
 from jira_sync.jira.client import JiraClient
+from jira_sync.models.jira import FieldMeta
 
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 64
@@ -29,14 +29,14 @@ class UnknownIssueType(DomainError):
 class CreateMeta:
     issue_type_id: str
     issue_type_name: str
-    fields: dict[str, dict[str, Any]]
+    fields: dict[str, FieldMeta]
 
     def required(self) -> dict[str, str]:
         """Field id → name of each field Jira requires and fills no default for."""
         return {
-            field_id: str(meta.get("name") or field_id)
+            field_id: meta.name or field_id
             for field_id, meta in self.fields.items()
-            if meta.get("required") is True and meta.get("hasDefaultValue") is not True
+            if meta.must_fill
         }
 
 
@@ -69,25 +69,18 @@ def _fetch(client: JiraClient, project_key: str, issue_type: str) -> CreateMeta:
     types = client.create_meta_issue_types(project_key)
     wanted = issue_type.casefold()
     found = next(
-        (
-            item
-            for item in types
-            if str(item.get("id")) == issue_type or str(item.get("name", "")).casefold() == wanted
-        ),
+        (item for item in types if issue_type == item.id or item.name.casefold() == wanted),
         None,
     )
     if found is None:
-        names = sorted(str(item.get("name")) for item in types)
+        names = sorted(item.name for item in types)
         raise UnknownIssueType(
             f"issue type {issue_type!r} cannot be created in project {project_key}: "
             f"use one of {', '.join(names) or 'none (the account may not create issues)'}",
             issue_type=issue_type,
             available=names,
         )
-    type_id = str(found["id"])
-    fields = {
-        str(meta["fieldId"]): meta
-        for meta in client.create_meta_fields(project_key, type_id)
-        if isinstance(meta.get("fieldId"), str)
+    fields: dict[str, FieldMeta] = {
+        meta.field_id: meta for meta in client.create_meta_fields(project_key, found.id)
     }
-    return CreateMeta(type_id, str(found.get("name", issue_type)), fields)
+    return CreateMeta(found.id, found.name, fields)

@@ -15,6 +15,7 @@ from jira_sync.errors import DomainError
 from jira_sync.jira.create_screen import CreateMeta
 from jira_sync.models.credentials import CredentialSettings, FieldSource
 from jira_sync.models.issues import IssueInput
+from jira_sync.models.jira import FieldMeta
 
 MAX_SUMMARY = 255
 SERVICE_LABEL = "jira-sync"
@@ -62,7 +63,7 @@ def build_fields(
         fields["duedate"] = issue.due_date.isoformat()
     priority = settings.priority_map.get(issue.severity) if issue.severity else None
     if priority is not None and "priority" in screen:
-        if _allowed(screen["priority"], priority):
+        if screen["priority"].allows(priority):
             fields["priority"] = {"name": priority}
         else:
             problems.append(_not_allowed("priority", screen["priority"], priority))
@@ -71,7 +72,7 @@ def build_fields(
             problems.append(_off_screen("components", meta))
         else:
             for component in settings.components:
-                if not _allowed(screen["components"], component):
+                if not screen["components"].allows(component):
                     problems.append(_not_allowed("components", screen["components"], component))
             fields["components"] = [{"name": name} for name in settings.components]
     attributes = _attributes(issue_id, issue)
@@ -82,10 +83,10 @@ def build_fields(
         value = _source_value(source, attributes)
         if value is None:
             continue
-        shaped = shape_value(value, screen[field_id].get("schema") or {}, constant=source)
+        shaped = shape_value(value, screen[field_id].schema_, constant=source)
         for item in shaped if isinstance(shaped, list) else [shaped]:
             wanted = _plain_choice(item)
-            if wanted is not None and not _allowed(screen[field_id], wanted):
+            if wanted is not None and not screen[field_id].allows(wanted):
                 problems.append(_not_allowed(field_id, screen[field_id], wanted))
         fields[field_id] = shaped
     missing = [
@@ -156,26 +157,10 @@ def _plain_choice(item: Any) -> str | None:
     return None
 
 
-def _allowed(meta: Mapping[str, Any], wanted: str) -> bool:
-    allowed = meta.get("allowedValues")
-    if not isinstance(allowed, list) or not allowed:
-        return True
-    return any(wanted in (option.get("name"), option.get("value")) for option in allowed)
-
-
-def _choices(meta: Mapping[str, Any]) -> list[str]:
-    allowed = meta.get("allowedValues")
-    return [
-        str(option.get("name") or option.get("value"))
-        for option in (allowed if isinstance(allowed, list) else [])
-        if isinstance(option, dict)
-    ]
-
-
-def _not_allowed(field_id: str, meta: Mapping[str, Any], wanted: str) -> dict[str, str]:
+def _not_allowed(field_id: str, meta: FieldMeta, wanted: str) -> dict[str, str]:
     return {
         "field": field_id,
-        "message": f"{wanted!r} is not one of its values: {', '.join(_choices(meta))}",
+        "message": f"{wanted!r} is not one of its values: {', '.join(meta.choices())}",
     }
 
 

@@ -8,28 +8,25 @@ after ``TTL_SECONDS``; a transition Jira refuses drops its entry at once.
 
 from __future__ import annotations
 
-from typing import Any
-
 from jira_sync.caching import ContainerCache
+from jira_sync.models.jira import Transition
 
 TTL_SECONDS = 300.0
 MAX_ENTRIES = 256
 
 Key = tuple[str, str, str, str, str]
-_cache: ContainerCache[Key, list[dict[str, Any]]] = ContainerCache(
-    maxsize=MAX_ENTRIES, ttl=TTL_SECONDS
-)
+_cache: ContainerCache[Key, list[Transition]] = ContainerCache(maxsize=MAX_ENTRIES, ttl=TTL_SECONDS)
 
 
 def cache_key(base_url: str, email: str, project: str, issue_type: str, status: str) -> Key:
     return (base_url, email, project, issue_type.casefold(), status.casefold())
 
 
-def get(key: Key) -> list[dict[str, Any]] | None:
+def get(key: Key) -> list[Transition] | None:
     return _cache.get(key)
 
 
-def put(key: Key, transitions: list[dict[str, Any]]) -> None:
+def put(key: Key, transitions: list[Transition]) -> None:
     _cache.put(key, transitions)
 
 

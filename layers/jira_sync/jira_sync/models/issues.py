@@ -3,7 +3,8 @@
 Like the credential models, request models forbid unknown fields and hide input in errors.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: pydantic would then evaluate each annotation
+# string as the models are created, 10-20% of this module's import on every cold start.
 
 import re
 from datetime import date
@@ -187,3 +188,70 @@ class TimelineEntry(BaseModel):
     at: str
     source: Literal["api", "jira", "events", "service"]
     text: str
+
+
+# -- what the tickets and state use cases answer (the handlers dump these as the JSON body) --
+# Built on first use: every handler imports this module and each needs at most a few of them.
+_ANSWER = ConfigDict(defer_build=True)
+
+
+def _empty(value: object) -> bool:
+    """For ``exclude_if``: keys the API leaves out rather than show as empty or null."""
+    return not value
+
+
+class AttachmentOutcome(BaseModel):
+    """What became of the snapshot upload; ``error`` only when it failed."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    status: Literal["none", "uploaded", "failed"]
+    error: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
+class TicketCreated(BaseModel):
+    """The 201 body of a create; stored with the link, so a replay answers the same body."""
+
+    model_config = ConfigDict(extra="ignore", defer_build=True)
+
+    issue_id: str
+    jira: JiraLink
+    attachment: AttachmentOutcome
+
+
+class IssueView(BaseModel):
+    """``GET /issues/{issue_id}``: the issue, its ticket (or null) and its timeline."""
+
+    model_config = _ANSWER
+
+    issue_id: str
+    name: str
+    state: IssueState
+    due_date: date | None
+    severity: Severity | None
+    jira: JiraLink | None
+    timeline: list[TimelineEntry]
+
+
+TransitionOutcome = Literal["applied", "not_mapped", "not_linked", "not_available", "failed"]
+
+
+class TicketOutcome(BaseModel):
+    """What a state change did to the ticket; ``to_status`` and ``detail`` only when known."""
+
+    model_config = _ANSWER
+
+    key: str | None
+    transition: TransitionOutcome
+    to_status: str | None = Field(default=None, exclude_if=_empty)
+    detail: str | None = Field(default=None, exclude_if=_empty)
+
+
+class StateChangeResult(BaseModel):
+    """The 200 body of ``PUT /issues/{issue_id}/state``."""
+
+    model_config = _ANSWER
+
+    issue_id: str
+    state: IssueState
+    jira: TicketOutcome

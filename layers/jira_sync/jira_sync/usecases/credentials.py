@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from pydantic import SecretStr
 
@@ -24,12 +23,15 @@ from jira_sync.jira.urls import normalize_jira_url, resolve_host
 from jira_sync.models.credentials import (
     REQUIRED_PERMISSIONS,
     CredentialCreate,
+    CredentialList,
     CredentialPatch,
     CredentialSettings,
+    CredentialView,
     StoredCredential,
     ValidationResult,
     mask_token,
 )
+from jira_sync.models.jira import Account
 from jira_sync.settings import get_settings
 from jira_sync.usecases.connection import load_credential, secret_of
 
@@ -47,7 +49,7 @@ def create_credential(
     base_url: str,
     remaining_time: RemainingTime | None = None,
     resolve: Resolver = resolve_host,
-) -> dict[str, Any]:
+) -> CredentialView:
     """Checks the credential against Jira, then stores it; returns the view.
 
     When the request has no webhook secret one is generated and returned once, in this
@@ -83,25 +85,23 @@ def create_credential(
     except BaseException:
         secret_store.delete_secret(credential_id)
         raise
-    view = _view(credential, secret, base_url)
-    if generated:
-        view["webhook_secret"] = webhook_secret.get_secret_value()
-    return view
+    shown = webhook_secret.get_secret_value() if generated else None
+    return _view(credential, secret, base_url, webhook_secret=shown)
 
 
-def get_credential(credential_id: str, *, base_url: str) -> dict[str, Any]:
+def get_credential(credential_id: str, *, base_url: str) -> CredentialView:
     credential = load_credential(credential_id)
     return _view(credential, secret_of(credential), base_url)
 
 
-def list_credentials(*, base_url: str) -> dict[str, Any]:
-    """``{"credentials": [view, ...]}``, oldest first."""
-    return {
-        "credentials": [
+def list_credentials(*, base_url: str) -> CredentialList:
+    """Every credential's view, oldest first."""
+    return CredentialList(
+        credentials=[
             _view(credential, secret_of(credential), base_url)
             for credential in store.list_credentials()
         ]
-    }
+    )
 
 
 def update_credential(
@@ -111,7 +111,7 @@ def update_credential(
     base_url: str,
     remaining_time: RemainingTime | None = None,
     resolve: Resolver = resolve_host,
-) -> dict[str, Any]:
+) -> CredentialView:
     """Applies a partial update; re-checks against Jira when a checked field or the token changes.
 
     A new ``url`` needs the token in the same request: the stored token never goes to a new host.
@@ -163,7 +163,7 @@ def delete_credential(credential_id: str) -> None:
 
 def validate_credential(
     credential_id: str, *, remaining_time: RemainingTime | None = None
-) -> dict[str, Any]:
+) -> ValidationResult:
     """Checks the stored credential against Jira now and stores the result.
 
     A refusal (401/403, unknown project, other 4xx) is a result with ``ok: false`` and Jira's
@@ -177,7 +177,7 @@ def validate_credential(
         {"validation": result.model_dump(mode="json")},
         expected_version=credential.version,
     )
-    return result.model_dump(mode="json")
+    return result
 
 
 def _check_or_raise(
@@ -194,7 +194,7 @@ def _check(
 ) -> tuple[ValidationResult, JiraError | None]:
     """What Jira says of the credential; a refusal is returned, an outage raised."""
     client = get_client(settings.url, settings.email, api_token.get_secret_value(), remaining_time)
-    account: dict[str, Any] = {}
+    account: Account | None = None
     try:
         account = client.myself()
         client.project(settings.project_key)
@@ -208,13 +208,13 @@ def _check(
 
 
 def _result(
-    jira_status: int | None, account: dict[str, Any], missing: list[str], unknown: list[str]
+    jira_status: int | None, account: Account | None, missing: list[str], unknown: list[str]
 ) -> ValidationResult:
     return ValidationResult(
         ok=jira_status == 200 and not missing and not unknown,
         jira_status=jira_status,
-        account_id=_text(account.get("accountId")),
-        display_name=_text(account.get("displayName")),
+        account_id=None if account is None else account.account_id,
+        display_name=None if account is None else account.display_name,
         checked_at=_now(),
         missing_permissions=missing,
         unknown_statuses=unknown,
@@ -231,23 +231,26 @@ def _normalize_url(url: str, resolve: Resolver) -> str:
     )
 
 
-def _view(credential: StoredCredential, secret: CredentialSecret, base_url: str) -> dict[str, Any]:
-    view = credential.settings_json()
-    view.update(
+def _view(
+    credential: StoredCredential,
+    secret: CredentialSecret,
+    base_url: str,
+    *,
+    webhook_secret: str | None = None,
+) -> CredentialView:
+    settings = {name: getattr(credential, name) for name in CredentialSettings.model_fields}
+    return CredentialView(
+        **settings,
         credential_id=credential.credential_id,
         api_token=mask_token(secret.api_token.get_secret_value()),
         webhook_secret_set=secret.webhook_secret is not None,
         webhook_url=f"{base_url}/webhooks/jira/{credential.credential_id}/${{issue.key}}",
-        validation=credential.validation.model_dump(mode="json"),
+        validation=credential.validation,
         created_at=_iso(credential.created_at),
         updated_at=_iso(credential.updated_at),
         version=credential.version,
+        webhook_secret=webhook_secret,
     )
-    return view
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _now() -> datetime:

@@ -20,7 +20,15 @@ from jira_sync.jira.changelog import transition_failed_line, transition_unavaila
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraError, JiraRejected
 from jira_sync.models.credentials import IssueState, StoredCredential
-from jira_sync.models.issues import IssueRecord, JiraLink, check_issue_id
+from jira_sync.models.issues import (
+    IssueRecord,
+    JiraLink,
+    StateChangeResult,
+    TicketOutcome,
+    TransitionOutcome,
+    check_issue_id,
+)
+from jira_sync.models.jira import Transition
 from jira_sync.observability import count
 from jira_sync.store import issues as store
 from jira_sync.usecases.connection import credential_client, load_credential
@@ -38,20 +46,20 @@ DEFAULT_RESOLUTIONS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    transition: str
+    transition: TransitionOutcome
     to_status: str | None = None
     detail: str | None = None
     # The ticket's status as learned on the way, to remember for the next change.
     jira_status: str | None = None
 
 
-class _CannotFill(Exception):
-    """The transition's screen needs a value jira-sync has no way to give."""
+class CannotFill(Exception):
+    """The transition's screen needs a value jira-sync has no way to give (outcome: failed)."""
 
 
 def change_state(
     issue_id: str, state: IssueState, *, remaining_time: RemainingTime | None = None
-) -> dict[str, Any]:
+) -> StateChangeResult:
     """Applies ``state`` to the issue, then to its ticket; returns the 200 body."""
     check_issue_id(issue_id)
     record, previous, credential = _apply_locally(issue_id, state)
@@ -69,14 +77,12 @@ def change_state(
         )
     if link is None or credential is None:
         count("Transition_not_linked")
-        return {
-            "issue_id": issue_id,
-            "state": state,
-            "jira": {"key": None, **_view(Outcome("not_linked"))},
-        }
+        return StateChangeResult(
+            issue_id=issue_id, state=state, jira=_view(None, Outcome("not_linked"))
+        )
     outcome = _sync_ticket(record, link, credential, state, remaining_time)
     count(f"Transition_{outcome.transition}")
-    return {"issue_id": issue_id, "state": state, "jira": {"key": link.key, **_view(outcome)}}
+    return StateChangeResult(issue_id=issue_id, state=state, jira=_view(link.key, outcome))
 
 
 def _apply_locally(
@@ -132,7 +138,7 @@ def _sync_ticket(
         outcome = Outcome("failed", target, error.message)
         _report_failure(record, link, outcome, error.status)
         return outcome
-    except _CannotFill as problem:
+    except CannotFill as problem:
         outcome = Outcome("failed", target, str(problem))
     if outcome.transition == "applied":
         store.record_jira_status(
@@ -200,32 +206,24 @@ def _move(
 def _post(
     client: JiraClient,
     link: JiraLink,
-    transition: dict[str, Any],
+    transition: Transition,
     state: IssueState,
     credential: StoredCredential,
 ) -> Outcome:
     fields = screen_values(transition, state, credential.resolution_map.get(state))
-    client.transition(link.key, str(transition["id"]), fields)
-    to_name = _to_name(transition) or ""
-    return Outcome("applied", to_name, None, to_name)
+    client.transition(link.key, transition.id, fields)
+    return Outcome("applied", transition.to.name, None, transition.to.name)
 
 
 def screen_values(
-    transition: dict[str, Any], state: str, mapped_resolution: str | None
+    transition: Transition, state: str, mapped_resolution: str | None
 ) -> dict[str, Any]:
     """Values for the transition screen: a resolution when it has one (required, or mapped),
-    refusing when a required field cannot be filled."""
+    refusing (``CannotFill``) when a required field cannot be filled."""
     values: dict[str, Any] = {}
-    screen = transition.get("fields")
-    for field_id, meta in (screen if isinstance(screen, dict) else {}).items():
-        if not isinstance(meta, dict):
-            continue
-        required = meta.get("required") is True and meta.get("hasDefaultValue") is not True
-        allowed = [
-            str(option.get("name"))
-            for option in meta.get("allowedValues") or []
-            if isinstance(option, dict) and option.get("name")
-        ]
+    for field_id, meta in transition.fields.items():
+        required = meta.must_fill
+        allowed = [option.name for option in meta.allowed_values or [] if option.name]
         if field_id == "resolution":
             wanted = [mapped_resolution] if mapped_resolution else []
             if required and not wanted:
@@ -237,29 +235,21 @@ def screen_values(
             if found is not None:
                 values["resolution"] = {"name": found}
             elif required or mapped_resolution:
-                raise _CannotFill(
+                raise CannotFill(
                     f"the transition needs a resolution and none of {', '.join(wanted)} is "
                     f"allowed (allowed: {', '.join(allowed)}): set resolution_map.{state}"
                 )
         elif required:
-            name = meta.get("name") or field_id
-            raise _CannotFill(
-                f"the transition's screen requires {name!s}, which jira-sync cannot fill"
+            raise CannotFill(
+                f"the transition's screen requires {meta.name or field_id}, which jira-sync "
+                "cannot fill"
             )
     return values
 
 
-def _pick(transitions: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
+def _pick(transitions: list[Transition], target: str) -> Transition | None:
     wanted = target.casefold()
-    return next(
-        (t for t in transitions if (_to_name(t) or "").casefold() == wanted and "id" in t), None
-    )
-
-
-def _to_name(transition: dict[str, Any]) -> str | None:
-    to = transition.get("to")
-    name = to.get("name") if isinstance(to, dict) else None
-    return name if isinstance(name, str) else None
+    return next((t for t in transitions if t.to.name.casefold() == wanted), None)
 
 
 def _report_failure(
@@ -292,13 +282,10 @@ def _report_failure(
     )
 
 
-def _view(outcome: Outcome) -> dict[str, Any]:
-    view: dict[str, Any] = {"transition": outcome.transition}
-    if outcome.to_status:
-        view["to_status"] = outcome.to_status
-    if outcome.detail:
-        view["detail"] = outcome.detail
-    return view
+def _view(key: str | None, outcome: Outcome) -> TicketOutcome:
+    return TicketOutcome(
+        key=key, transition=outcome.transition, to_status=outcome.to_status, detail=outcome.detail
+    )
 
 
 def _now() -> datetime:

@@ -20,7 +20,6 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from jira_sync.aws import event_bus
 from jira_sync.caching import ContainerCache
@@ -37,11 +36,14 @@ from jira_sync.jira.errors import (
 from jira_sync.jira.fields import build_fields
 from jira_sync.models.credentials import StoredCredential
 from jira_sync.models.issues import (
+    AttachmentOutcome,
     IssueInput,
     IssueRecord,
+    IssueView,
     JiraLink,
     SnapshotInput,
     TicketCreate,
+    TicketCreated,
     check_issue_id,
 )
 from jira_sync.observability import count, logger
@@ -56,7 +58,8 @@ PROPERTY_KEY = "jira-sync"
 # Longer than the function's timeout: a live create is never taken over.
 CLAIM_SECONDS = 120.0
 # Until the snapshot upload is confirmed, a replayed result says it may not have happened.
-UPLOAD_UNCONFIRMED = {"status": "failed", "error": "the upload was not confirmed"}
+UPLOAD_UNCONFIRMED = AttachmentOutcome(status="failed", error="the upload was not confirmed")
+NO_ATTACHMENT = AttachmentOutcome(status="none")
 # The scoped-token gateway URL -> the site's own URL (it does not change; the bound is for memory).
 _site_urls: ContainerCache[str, str] = ContainerCache(maxsize=64, ttl=3600.0)
 
@@ -70,7 +73,7 @@ class Created:
 
 def create_ticket(
     issue_id: str, request: TicketCreate, *, remaining_time: RemainingTime | None = None
-) -> dict[str, Any]:
+) -> TicketCreated:
     """Creates (or adopts) the issue's Jira ticket and links it; returns the 201 body.
 
     Each call counts one ``TicketCreate_<outcome>``: created, replayed, adopted, refused (a
@@ -90,7 +93,7 @@ def create_ticket(
 
 def _create_ticket(
     issue_id: str, request: TicketCreate, remaining_time: RemainingTime | None
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, TicketCreated]:
     check_issue_id(issue_id)
     credential = load_credential(request.credential_id)
     request_hash = _request_hash(issue_id, request)
@@ -131,21 +134,21 @@ def unlink_ticket(issue_id: str) -> None:
     )
 
 
-def get_issue(issue_id: str) -> dict[str, Any]:
+def get_issue(issue_id: str) -> IssueView:
     """The issue, its ticket (or null) and its timeline, oldest line first."""
     check_issue_id(issue_id)
     record, timeline = store.get_issue(issue_id)
     if record is None or record.created_at is None:
         raise NotFound(f"no issue {issue_id}")
-    return {
-        "issue_id": issue_id,
-        "name": record.name,
-        "state": record.state,
-        "due_date": record.due_date.isoformat() if record.due_date else None,
-        "severity": record.severity,
-        "jira": None if record.jira is None else record.jira.model_dump(mode="json"),
-        "timeline": [entry.model_dump(mode="json") for entry in timeline],
-    }
+    return IssueView(
+        issue_id=issue_id,
+        name=record.name,
+        state=record.state,
+        due_date=record.due_date,
+        severity=record.severity,
+        jira=record.jira,
+        timeline=timeline,
+    )
 
 
 # -- create --------------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def _create_or_adopt(
     except BaseException:
         store.release_claim(issue_id, token, expire_only=True)
         raise
-    return Created(str(answer.get("key", "")), str(answer.get("id", "")), adopted=False)
+    return Created(answer.key, answer.id, adopted=False)
 
 
 def _resolve_uncertain(
@@ -253,7 +256,7 @@ def _find(client: JiraClient, credential: StoredCredential, issue_id: str) -> Cr
     matches = client.search_keys(jql, max_results=1)
     if not matches:
         return None
-    return Created(str(matches[0].get("key", "")), str(matches[0].get("id", "")), adopted=True)
+    return Created(matches[0].key, matches[0].id, adopted=True)
 
 
 def _link(
@@ -265,7 +268,7 @@ def _link(
     token: str,
     request_hash: str,
     state: str,
-) -> dict[str, Any]:
+) -> TicketCreated:
     site = _site_url(client, credential)
     link = JiraLink(
         key=created.key,
@@ -274,12 +277,11 @@ def _link(
         base_url=site,
         credential_id=credential.credential_id,
     )
-    attachment = dict(UPLOAD_UNCONFIRMED) if request.snapshot else {"status": "none"}
-    result: dict[str, Any] = {
-        "issue_id": issue_id,
-        "jira": link.model_dump(mode="json"),
-        "attachment": attachment,
-    }
+    result = TicketCreated(
+        issue_id=issue_id,
+        jira=link,
+        attachment=UPLOAD_UNCONFIRMED if request.snapshot else NO_ATTACHMENT,
+    )
     try:
         store.link_ticket(
             issue_id,
@@ -288,7 +290,7 @@ def _link(
             fields=request.issue.attributes(),
             token=token,
             request_hash=request_hash,
-            result=result,
+            result=result.model_dump(mode="json"),
             now=_now(),
             timeline=f'Created Jira ticket {link.key} for issue "{request.issue.name}"',
         )
@@ -299,7 +301,8 @@ def _link(
             return _replay_or_refuse(issue_id, record, request_hash)
         raise
     if request.snapshot is not None:
-        result["attachment"] = _attach(client, issue_id, link.key, request.snapshot)
+        attachment = _attach(client, issue_id, link.key, request.snapshot)
+        result = result.model_copy(update={"attachment": attachment})
     event_bus.publish(
         event_bus.TICKET_CREATED,
         {
@@ -314,18 +317,19 @@ def _link(
 
 def _attach(
     client: JiraClient, issue_id: str, jira_key: str, snapshot: SnapshotInput
-) -> dict[str, Any]:
+) -> AttachmentOutcome:
     """Uploads the snapshot, best effort: a failure is reported, never raised."""
     filename = snapshot.filename or f"{issue_id}-snapshot.csv"
-    outcome: dict[str, Any]
     try:
         client.add_attachment(jira_key, filename, rows_to_csv(snapshot.rows))
-        outcome, line = {"status": "uploaded"}, None
+        outcome, line = AttachmentOutcome(status="uploaded"), None
     except JiraError as error:
-        outcome = {"status": "failed", "error": error.message}
+        outcome = AttachmentOutcome(status="failed", error=error.message)
         line = f"Snapshot attachment to {jira_key} failed: {error.message}"
     try:
-        store.record_attachment(issue_id, outcome, now=_now(), timeline=line)
+        store.record_attachment(
+            issue_id, outcome.model_dump(mode="json"), now=_now(), timeline=line
+        )
     except Exception:
         logger.exception("snapshot outcome not recorded", issue_id=issue_id, jira_key=jira_key)
     return outcome
@@ -333,10 +337,10 @@ def _attach(
 
 def _replay_or_refuse(
     issue_id: str, current: IssueRecord | None, request_hash: str
-) -> dict[str, Any]:
+) -> TicketCreated:
     if current is not None and current.jira is not None:
         if current.create_request_hash == request_hash and current.create_result is not None:
-            return current.create_result
+            return TicketCreated.model_validate(current.create_result)
         raise Conflict(
             f"issue {issue_id} is already linked to Jira ticket {current.jira.key}",
             code="already_linked",
@@ -355,8 +359,7 @@ def _site_url(client: JiraClient, credential: StoredCredential) -> str:
         return credential.url
     site = _site_urls.get(credential.url)
     if site is None:
-        base = client.server_info().get("baseUrl")
-        site = str(base).rstrip("/") if isinstance(base, str) and base else credential.url
+        site = client.server_info().base_url.rstrip("/") or credential.url
         _site_urls.put(credential.url, site)
     return site
 
