@@ -1,4 +1,4 @@
-"""The default seed: the exact site DESIGN.md's "Seeded data" promises to docs, demos and tests.
+"""The default seed: the exact site docs/design.md promises ("Seeded data") to docs and tests.
 
 Everything here is immutable configuration; mutable state (issues, counters) lives in state.py.
 Ids follow Jira Cloud's own numbering where Jira has well-known defaults (status, resolution,

@@ -43,7 +43,7 @@ KNOWN_EVENTS: tuple[str, ...] = (
 )
 FILTER_KEY = "issue-related-events-section"
 USER_AGENT = "Atlassian Webhook HTTP Client"
-# Jira retries on these statuses (plus connection errors and timeouts); see DESIGN.md.
+# Jira retries on these statuses (plus connection errors and timeouts); see docs/design.md.
 RETRYABLE_STATUSES = frozenset({408, 409, 425, 429}) | frozenset(range(500, 600))
 WORKERS = 4
 # The log keeps the most recent attempts so a long-running devstack does not grow without bound.

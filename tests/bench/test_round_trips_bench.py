@@ -1,4 +1,4 @@
-"""The round-trips benchmark runs and its counts hold DESIGN.md's targets (counted, not timed)."""
+"""The round-trips benchmark runs and its counts hold docs/design.md's targets (not timed)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from tests.contract.openapi import subset, validate_response
 API = "/rest/api/3"
 TIMEOUT = 10
 
-# The emulator's seeded logins (DESIGN.md, "Seeded data").
+# The emulator's seeded logins (docs/design.md, "Seeded data").
 ADMIN = ("admin@example.com", "admin-token")
 SVC = ("svc@example.com", "svc-token")
 ALICE = ("alice@example.com", "alice-token")

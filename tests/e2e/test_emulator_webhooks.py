@@ -1,7 +1,7 @@
 """The emulator's Jira admin webhooks, delivered over real HTTP to a loopback receiver.
 
 Signatures are checked with an independent HMAC implementation, pinned first on the test
-vector from DESIGN.md, so a bug shared by sender and checker cannot hide.
+vector from docs/design.md, so a bug shared by sender and checker cannot hide.
 """
 
 from __future__ import annotations

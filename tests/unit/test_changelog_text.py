@@ -1,4 +1,4 @@
-"""Timeline wording for Jira webhooks, checked word for word against DESIGN.md."""
+"""Timeline wording for Jira webhooks, checked word for word against docs/design.md."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def status(old: str | None, new: str | None) -> dict[str, str | None]:
     return item("status", fromString=old, toString=new)
 
 
-# --- changelog_line: the DESIGN.md examples ---------------------------------------------------
+# --- changelog_line: the docs/design.md examples -----------------------------------------------
 
 
 def test_given_a_status_change_and_a_new_assignee_then_the_design_example() -> None:

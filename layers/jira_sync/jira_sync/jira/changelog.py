@@ -1,4 +1,4 @@
-"""Timeline wording for what Jira tells us (DESIGN.md, "The HTTP API": exact wording).
+"""Timeline wording for what Jira tells us (docs/design.md, "The HTTP API": exact wording).
 
 Each function returns one line: the timeline shows one entry per webhook, so line breaks in
 Jira's values are folded into spaces and long values are cut, keeping an entry readable.
