@@ -304,7 +304,14 @@ def test_given_handler_crash_when_served_then_500_and_traceback_only_in_logs(
 
     assert response.status_code == 500
     assert response.json() == {"message": "Internal Server Error"}
-    logs = "\n".join(stack.logs("CrashFunction"))
+    # The worker's output is read by another thread, as Lambda ships logs after the answer.
+    deadline = time.monotonic() + 10
+    while True:
+        logs = "\n".join(stack.logs("CrashFunction"))
+        if "[ERROR] RuntimeError" in logs:
+            break
+        assert time.monotonic() < deadline, logs
+        time.sleep(0.05)
     assert '{"level": "INFO", "message": "about to fail"}' in logs
     assert "[ERROR] RuntimeError: crashed on purpose" in logs
 

@@ -28,10 +28,17 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 logger = Logger()
 
 
+DEFAULT_NAMESPACE = "JiraSync"
+
+
 @once
 def metrics() -> Metrics:
-    """Built on first use, so it reads the namespace the environment has then."""
-    return Metrics()
+    """Built on first use, so it reads the namespace the environment has then; the template's
+    namespace when the environment has none (a flush without one would fail the request)."""
+    built = Metrics()
+    if not built.namespace:
+        built.namespace = DEFAULT_NAMESPACE
+    return built
 
 
 API_GATEWAY_HTTP = correlation_paths.API_GATEWAY_HTTP
@@ -54,8 +61,7 @@ def lambda_entry(correlation_id_path: str = API_GATEWAY_HTTP) -> Callable[[Handl
             try:
                 return inner(event, context)
             finally:
-                if metrics().metric_set:
-                    metrics().flush_metrics()
+                _flush()
 
         logged: Handler = logger.inject_lambda_context(
             correlation_id_path=correlation_id_path, log_event=False, clear_state=True
@@ -63,6 +69,18 @@ def lambda_entry(correlation_id_path: str = API_GATEWAY_HTTP) -> Callable[[Handl
         return logged
 
     return decorate
+
+
+def _flush() -> None:
+    """Emits the invocation's metrics; a metric that cannot be written never fails a request."""
+    current = metrics()
+    if not current.metric_set:
+        return
+    try:
+        current.flush_metrics()
+    except Exception as error:
+        current.clear_metrics()
+        logger.warning("metrics not emitted", error=type(error).__name__)
 
 
 def _with_subsegments(handler: Handler) -> Handler:

@@ -41,7 +41,8 @@ class Issue(JiraPayload):
 
 
 class SearchResults(JiraPayload):
-    issues: list[Issue]
+    # Optional in Atlassian's spec: a page without it has no matches.
+    issues: list[Issue] = Field(default_factory=list)
 
 
 class AllowedValue(JiraPayload):
@@ -142,7 +143,8 @@ class Account(JiraPayload):
     """``GET /myself``; the email may be hidden by the account's privacy settings."""
 
     account_id: str = Field(alias="accountId")
-    display_name: str = Field(alias="displayName")
+    # Optional in Atlassian's spec (privacy settings may hide it).
+    display_name: str | None = Field(default=None, alias="displayName")
     email_address: str | None = Field(default=None, alias="emailAddress")
 
 
@@ -155,7 +157,8 @@ class MyPermissions(JiraPayload):
 
 
 class ServerInfo(JiraPayload):
-    base_url: str = Field(alias="baseUrl")
+    # Optional in Atlassian's spec: without it the credential's own URL is the site's.
+    base_url: str | None = Field(default=None, alias="baseUrl")
     deployment_type: str | None = Field(default=None, alias="deploymentType")
     version_numbers: list[int] = Field(default_factory=list, alias="versionNumbers")
 

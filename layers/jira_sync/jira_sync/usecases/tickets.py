@@ -359,7 +359,7 @@ def _site_url(client: JiraClient, credential: StoredCredential) -> str:
         return credential.url
     site = _site_urls.get(credential.url)
     if site is None:
-        site = client.server_info().base_url.rstrip("/") or credential.url
+        site = (client.server_info().base_url or "").rstrip("/") or credential.url
         _site_urls.put(credential.url, site)
     return site
 
