@@ -16,19 +16,13 @@ from jira_sync.errors import DomainError, NotFound
 from jira_sync.models.credentials import CredentialCreate
 from jira_sync.models.issues import TicketCreate
 from jira_sync.usecases import credentials, state_sync, tickets
+from tests.integration.test_credentials_handler import credential_body
 
 API_BASE = "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
 
 
 def new_credential(jira: JiraEmulator, **overrides: Any) -> str:
-    body = {
-        "name": "Security",
-        "url": jira.base_url,
-        "email": "svc@example.com",
-        "api_token": "svc-token",
-        "project_key": "SEC",
-        "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
-    } | overrides
+    body = credential_body(jira, **overrides)
     view = credentials.create_credential(CredentialCreate.model_validate(body), base_url=API_BASE)
     return view.credential_id
 
