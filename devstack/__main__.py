@@ -1,6 +1,8 @@
-"""`python -m devstack` (what `make run` runs): start the local stack until Ctrl-C or SIGTERM.
+"""`python -m devstack` (what `make run` runs): start the local stack until Ctrl-C, SIGTERM or
+SIGHUP (a closed terminal), which all stop it cleanly; its children die with it even on SIGKILL.
 
-Ports come from API_PORT, JIRA_EMULATOR_PORT, DYNAMODB_PORT and MOTO_PORT (0 = any free port).
+Ports come from API_PORT, JIRA_EMULATOR_PORT, DYNAMODB_PORT and MOTO_PORT (0 = any free port);
+a taken one ends the start with one line naming it and exit status 2.
 DEVSTACK_DYNAMODB=moto (or --dynamodb moto) uses moto instead of DynamoDB Local.
 """
 
@@ -16,8 +18,11 @@ import urllib.error
 import urllib.request
 from types import FrameType
 
+from devstack.ports import PortInUse
 from devstack.processes import LogLine
 from devstack.stack import Devstack
+
+EXIT_PORT_IN_USE = 2
 
 
 def _port(name: str, default: int) -> int:
@@ -126,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # SIGHUP's default would end the process without its stop, leaving the children to PDEATHSIG.
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     stack = Devstack(
         template=args.template,
         api_port=_port("API_PORT", 3000),
@@ -138,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         echo=None if args.quiet else _echo,
     )
     try:
-        stack.start()
+        stack.start()  # stops what it started if it fails
+    except PortInUse as error:
+        sys.stderr.write(f"{error}\n")
+        return EXIT_PORT_IN_USE
+    try:
         if not stop.is_set():
             print(banner(stack), flush=True)
             print(f"GET /health -> {_health(stack.api_url)}", flush=True)

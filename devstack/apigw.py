@@ -215,6 +215,24 @@ def error_response(status: int, message: str, request_id: str) -> HttpResponse:
     )
 
 
+def starting_response(request_id: str) -> HttpResponse:
+    """What the local API answers until the whole stack is up: the service's own error shape."""
+    error = {
+        "code": "starting",
+        "message": "the local stack is still starting: retry in a moment",
+        "details": {},
+    }
+    return HttpResponse(
+        503,
+        [
+            ("content-type", "application/json"),
+            ("retry-after", "1"),
+            ("apigw-requestid", request_id),
+        ],
+        json.dumps({"error": error}).encode(),
+    )
+
+
 def map_response(result: Any, request_id: str) -> HttpResponse:
     """Turn a function's return value into the HTTP response, by the v2.0 format's rules."""
     if isinstance(result, Mapping) and "statusCode" in result:

@@ -3,6 +3,9 @@
 It does what an HTTP API with Lambda proxy integrations does and nothing more: match the
 route, build the v2.0 event, invoke, map the response. IAM authorization is NOT emulated
 (every route is open locally); each route's configured authorization is still recorded.
+
+The devstack binds it first and serves it with `ready=False` while the rest boots: a request
+then gets a prompt 503 `starting` rather than hanging unanswered in the listen backlog.
 """
 
 from __future__ import annotations
@@ -39,8 +42,12 @@ class ApiGateway:
         account_id: str,
         logs: LogBuffer,
         port: int = 0,
+        ready: bool = True,
     ) -> None:
         self.routes = list(routes)
+        self._ready = threading.Event()
+        if ready:
+            self._ready.set()
         self.router = apigw.Router(self.routes)
         self._invoke = invoke
         self.api_id = api_id
@@ -57,6 +64,14 @@ class ApiGateway:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def mark_ready(self) -> None:
+        """From now on requests are routed; until then each gets a 503 `starting`."""
+        self._ready.set()
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -128,6 +143,9 @@ def _handler_class(gateway: ApiGateway) -> type[httpd.Handler]:
             except ValueError:
                 self.close_connection = True
                 self._send(apigw.error_response(400, "Bad Request", request_id))
+                return
+            if not gateway.ready:
+                self._send(apigw.starting_response(request_id))
                 return
             raw_path = self.path.partition("?")[0]
             match = gateway.router.match(self.command, raw_path)

@@ -1,12 +1,15 @@
 """The whole local stack as one object: what `python -m devstack` and the test fixtures start.
 
 Start order is chosen for speed: DynamoDB Local and moto boot as child processes while the Jira
-emulator starts in-process and the template is read; resources are created once both answer.
-`stop()` undoes everything `start()` did, also after a failed start.
+emulator starts in-process; resources are created once both answer, each from its own child.
+Before that the ports are checked (a taken one is named, with what holds it, in `PortInUse`) and
+the API is bound, answering 503 until the stack is ready. `stop()` undoes everything `start()`
+did, also after a failed start.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import threading
@@ -18,7 +21,7 @@ from typing import Any, Literal, Self
 
 import boto3
 
-from devstack import aws_emulators, resources
+from devstack import aws_emulators, leftovers, ports, resources
 from devstack.http_adapter import ApiGateway
 from devstack.intrinsics import Resolver, StackContext
 from devstack.jira_emulator import JiraEmulator
@@ -82,6 +85,7 @@ class Devstack:
         self.pools: dict[str, FunctionPool] = {}
         self.api: ApiGateway | None = None
         self._processes: list[ManagedProcess] = []
+        self.leftovers: list[leftovers.Leftover] = []
         self._pollers: list[SqsPoller] = []
         self._stopped = threading.Event()
         self._clients: dict[str, Any] = {}
@@ -178,43 +182,57 @@ class Devstack:
         return self
 
     def _start(self) -> None:
+        self.leftovers = leftovers.find()
+        ports.check(self._ports, self.leftovers)
+        for leftover in self.leftovers:  # none holds a port we need, or check() said so
+            sys.stderr.write(f"devstack: still running: {leftover.describe()}\n")
         for name in ("dynamodb", "moto"):
             if self._ports[name] == 0:
                 self._ports[name] = free_port()
-        jar = self._choose_dynamodb()
-        # Child processes boot while the emulator starts and the template is read.
-        moto = aws_emulators.start_moto(self._ports["moto"], self.log_buffer)
-        self._processes.append(moto)
-        waits = [(moto, f"{self.moto_endpoint}/moto-api/")]
-        if jar is not None:
-            dynamodb = aws_emulators.start_dynamodb_local(
-                jar, self._ports["dynamodb"], self.log_buffer
-            )
-            self._processes.append(dynamodb)
-            waits.append((dynamodb, self.dynamodb_endpoint))
-        if self._start_jira:
-            self._start_jira_emulator()
         context = StackContext(
             stack_name=STACK_NAME, region=REGION, sqs_endpoint=self.moto_endpoint
         )
         self.stack, self.resolver = load(
             self.template_path, context=context, parameter_overrides=self._parameter_overrides
         )
-        # Bound now: the functions' environment needs the API's port.
-        self.api = ApiGateway(
-            self.stack.routes,
-            self.invoke,
-            api_id=self._api_id(),
-            account_id=context.account_id,
-            logs=self.log_buffer,
-            port=self._ports["api"],
+        # Bound first (the functions' environment needs its port), answering 503 until ready.
+        self.api = self._listen(
+            "api",
+            lambda: ApiGateway(
+                self.stack.routes,
+                self.invoke,
+                api_id=self._api_id(),
+                account_id=context.account_id,
+                logs=self.log_buffer,
+                port=self._ports["api"],
+                ready=False,
+            ),
         )
+        self.api.start()
+        jar = self._choose_dynamodb()
+        # Child processes boot while the emulator starts.
+        moto = aws_emulators.start_moto(self._ports["moto"], self.log_buffer)
+        self._processes.append(moto)
+        waits = [(moto, f"{self.moto_endpoint}/moto-api/", "moto")]
+        if jar is not None:
+            dynamodb = aws_emulators.start_dynamodb_local(
+                jar, self._ports["dynamodb"], self.log_buffer
+            )
+            self._processes.append(dynamodb)
+            waits.append((dynamodb, self.dynamodb_endpoint, "dynamodb"))
+        if self._start_jira:
+            self._listen("jira", self._start_jira_emulator)
         with ThreadPoolExecutor(max_workers=len(waits)) as executor:
             futures = [
                 executor.submit(
-                    aws_emulators.wait_ready, process, url, timeout_s=self._ready_timeout_s
+                    aws_emulators.wait_ready,
+                    process,
+                    url,
+                    port=self._ports[name],
+                    variable=ports.VARIABLES[name],
+                    timeout_s=self._ready_timeout_s,
                 )
-                for process, url in waits
+                for process, url, name in waits
             ]
             for future in futures:
                 future.result()
@@ -222,7 +240,17 @@ class Devstack:
         self.queue_urls = resources.create_queues(self.client("sqs"), self.stack)
         resources.create_event_buses_and_rules(self.client("events"), self.stack)
         self._start_functions(self.api.url)
-        self.api.start()
+        self.api.mark_ready()
+
+    def _listen[T](self, name: str, bind: Callable[[], T]) -> T:
+        """`bind()`; a port taken since `ports.check` is reported as the check reports it."""
+        try:
+            return bind()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            port, variable = self._ports[name], ports.VARIABLES[name]
+            raise ports.PortInUse(ports.busy_message(port, variable, self.leftovers)) from None
 
     def _choose_dynamodb(self) -> aws_emulators.DynamoDbLocalJar | None:
         """DynamoDB Local's jar, or None with `dynamodb_fallback_reason` saying why moto is used."""
@@ -250,6 +278,8 @@ class Devstack:
             "JIRA_SYNC_ALLOW_LOOPBACK": "1",
             "JIRA_SYNC_PUBLIC_BASE_URL": api_url,
             "JIRA_SYNC_SEARCH_SETTLE_SECONDS": "1",
+            # The emulator holds a request no longer than its faults say: tests wait seconds.
+            "JIRA_SYNC_JIRA_REQUEST_LIFETIME_SECONDS": "4",
         }
         for logical_id, spec in self.stack.functions.items():
             env = worker_environment(spec, endpoints, extra=extra)

@@ -1,8 +1,9 @@
 """Lambda handler of Jira's webhooks: ``ANY /webhooks/jira/{credential_id}/{issue_key}``.
 
 The route is public (Jira cannot sign requests with IAM), so every request gets the same 200
-and body whatever happened — unsigned, forged, unknown, stale, duplicate or applied. What
-happened goes to the logs and to one metric per outcome, never to the caller.
+and body whatever happened — unsigned, forged, unknown, stale, duplicate or applied — except a
+verified delivery that could not be recorded: that one gets 503, so Jira delivers it again.
+What happened goes to the logs and to one metric per outcome, never to the caller.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from jira_sync.observability import count, lambda_entry, logger
 from jira_sync.usecases import webhook_sync
 
 RECEIVED: Response = json_response(200, {"status": "received"})
+RETRY: Response = json_response(503, {"status": "retry"})
+RETRY["headers"]["Retry-After"] = "10"
 
 
 @lambda_entry()
@@ -30,7 +33,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> Response:
         outcome = "error"
     logger.info("webhook", outcome=outcome)
     count(f"Webhook_{outcome}")
-    return dict(RECEIVED)
+    if outcome in webhook_sync.RETRY_OUTCOMES:
+        return {**RETRY, "headers": dict(RETRY["headers"])}
+    return {**RECEIVED, "headers": dict(RECEIVED["headers"])}
 
 
 def _receive(event: dict[str, Any]) -> str:
@@ -57,7 +62,7 @@ def _raw_body(event: dict[str, Any]) -> bytes | None:
         return None
     try:
         data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # not base64, or not even ASCII: an empty body
         return b""
     data = data if data is not None else raw.encode("utf-8", "surrogatepass")
     return None if len(data) > MAX_BODY_BYTES else data

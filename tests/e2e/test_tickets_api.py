@@ -21,6 +21,10 @@ from tests.support.bus import bus_queue
 SVC = ("svc@example.com", "svc-token")
 # What the devstack sets JIRA_SYNC_SEARCH_SETTLE_SECONDS to (the emulator's search is consistent).
 SEARCH_SETTLE_SECONDS = 1.0
+# ... and JIRA_SYNC_JIRA_REQUEST_LIFETIME_SECONDS: after an uncertain create, a ticket is made
+# again only once this and the settle time have passed with the ticket not found.
+REQUEST_LIFETIME_SECONDS = 4.0
+CREATE_WINDOW_SECONDS = REQUEST_LIFETIME_SECONDS + SEARCH_SETTLE_SECONDS
 DESCRIPTION = (
     "## Finding\n\nThe `q` parameter reaches the query **unescaped**.\n\n- Scanner: Backline\n"
 )
@@ -315,7 +319,7 @@ def test_given_create_dropped_before_jira_took_it_then_502_and_a_retry_creates_o
     assert early.status_code == 409, early.text
     assert early.json()["error"]["code"] == "create_outcome_pending"
     assert early.json()["error"]["details"]["retry_after"] >= 1
-    time.sleep(SEARCH_SETTLE_SECONDS + 0.2)
+    time.sleep(CREATE_WINDOW_SECONDS + 0.2)
     second = api(stack, "POST", "/issues/absent/ticket", body)
     assert second.status_code == 201, second.text
     assert jira_issue_keys(stack) == [second.json()["jira"]["key"]]
@@ -449,7 +453,7 @@ def test_given_lost_answer_and_jira_search_failing_then_502_and_the_retry_adopts
     assert len(jira_requests(stack, "POST", "/rest/api/3/issue")) == 1
 
 
-def expired_claim(stack: Devstack, issue_id: str) -> None:
+def expired_claim(stack: Devstack, issue_id: str, *, ended_ago: float = 1.0) -> None:
     """What a create leaves behind when its Lambda dies between Jira's answer and the link."""
     stack.client("dynamodb").put_item(
         TableName=stack.table_name,
@@ -461,7 +465,7 @@ def expired_claim(stack: Devstack, issue_id: str) -> None:
                 "M": {
                     "token": {"S": "dead-worker"},
                     "request_hash": {"S": "0" * 64},
-                    "until": {"N": str(time.time() - 1)},
+                    "until": {"N": str(time.time() - ended_ago)},
                 }
             },
         },
@@ -500,7 +504,8 @@ def test_given_expired_claim_and_nothing_in_jira_then_a_ticket_is_created(
     stack: Devstack,
 ) -> None:
     credential_id = credential(stack)
-    expired_claim(stack, "orphan2")
+    # Long enough ago that a create the dead worker sent can no longer make its ticket.
+    expired_claim(stack, "orphan2", ended_ago=CREATE_WINDOW_SECONDS + 1)
 
     response = api(stack, "POST", "/issues/orphan2/ticket", ticket_body(credential_id))
 

@@ -177,3 +177,37 @@ def test_given_a_status_not_reachable_in_one_step_then_not_available_and_local_s
 def test_given_an_unknown_issue_when_its_state_is_set_then_not_found(aws: None) -> None:
     with pytest.raises(NotFound):
         state_sync.change_state("no-such-finding", "resolved")
+
+
+def test_given_the_link_write_failing_after_the_create_then_the_next_create_adopts_that_ticket(
+    jira: JiraEmulator, credential_id: str
+) -> None:
+    """Issue 9.1: the Jira ticket exists once the create answered; whatever then stops the
+    link, the claim keeps the ticket's key, and the retry links it without a second create."""
+    from botocore.exceptions import ClientError
+
+    from jira_sync.store.client import dynamodb_client
+    from jira_sync.store.issues import get_issue_item
+
+    def fail_once(**_: Any) -> None:
+        dynamodb_client().meta.events.unregister(
+            "before-call.dynamodb.TransactWriteItems", fail_once
+        )
+        raise ClientError(
+            {"Error": {"Code": "InternalServerError", "Message": "injected"}},
+            "TransactWriteItems",
+        )
+
+    dynamodb_client().meta.events.register("before-call.dynamodb.TransactWriteItems", fail_once)
+    with pytest.raises(ClientError):
+        tickets.create_ticket("linkless", ticket_request(credential_id))
+
+    record = get_issue_item("linkless")
+    assert record is not None
+    assert record.creating is not None
+    assert record.creating.created is not None
+    assert record.creating.created.key == "SEC-1"
+    created = tickets.create_ticket("linkless", ticket_request(credential_id))
+    assert created.jira.key == "SEC-1"
+    assert len(jira_calls(jira, "POST", "/rest/api/3/issue")) == 1
+    assert len(jira_calls(jira, "GET", "/rest/api/3/search/jql")) == 0

@@ -63,8 +63,13 @@ def test_given_the_explicit_default_port_then_it_is_dropped() -> None:
     assert check("https://acme.atlassian.net:443/") == "https://acme.atlassian.net"
 
 
-def test_given_another_port_then_it_is_kept() -> None:
-    assert check("https://acme.atlassian.net:8443") == "https://acme.atlassian.net:8443"
+def test_given_another_port_that_an_allowed_entry_names_then_it_is_kept() -> None:
+    url = "https://acme.atlassian.net:8443"
+    allowed = (*ALLOWED, "acme.atlassian.net:8443")
+    kept = normalize_jira_url(
+        url, allowed_hosts=allowed, allow_loopback=False, resolve=PUBLIC_NAMES
+    )
+    assert kept == url
 
 
 @pytest.mark.parametrize("port", ["99999", "abc", "0"])

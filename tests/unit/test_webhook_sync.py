@@ -84,6 +84,17 @@ def test_given_an_older_status_when_updated_then_timeline_only() -> None:
     assert change.timeline is not None
 
 
+def test_given_a_status_as_old_as_the_last_applied_then_it_is_not_applied_again() -> None:
+    """Issue 9.4: a replay at the same timestamp once flipped closed back to resolved."""
+    change = issue_updated(
+        payload(status("Done"), timestamp=10), credential(), link(state="closed", status_at=10)
+    )
+
+    assert "state" not in change.issue
+    assert change.state_change is None
+    assert "status_at" not in change.link
+
+
 def test_given_our_own_echo_then_recorded_not_reapplied() -> None:
     change = issue_updated(
         payload(status("Done"), actor=OURS),

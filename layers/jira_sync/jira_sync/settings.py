@@ -56,6 +56,17 @@ class Settings(BaseModel):
     # Jira's JQL search is eventually consistent (seconds, Atlassian says): an issue created by a
     # call whose answer was lost may not show yet. Its absence counts only this long after.
     search_settle_seconds: float = Field(default=10.0, ge=0, le=300)
+    # A request Jira received keeps running after our client gave up on it: a create whose
+    # answer we never got may still make its issue this long after. Atlassian documents no
+    # bound; two minutes is well past what its edge lets a request live.
+    jira_request_lifetime_seconds: float = Field(default=120.0, ge=0, le=900)
+    # Jira retries a failed delivery for about half an hour: a signed delivery older than this
+    # is refused, so a captured one cannot be replayed later (at most the markers' 3 days).
+    webhook_max_age_seconds: float = Field(default=3600.0, ge=60, le=3 * 24 * 3600)
+    # Each DynamoDB call's read timeout and attempts. The webhooks function sets them lower:
+    # Jira waits seconds for a webhook's answer, and a late answer is a lost 503.
+    table_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    table_max_attempts: int = Field(default=3, ge=1, le=10)
     stage: str = "dev"
 
     @classmethod

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SOURCE = "jira-sync"
 TICKET_CREATED = "Jira Ticket Created"
 TICKET_UNLINKED = "Jira Ticket Unlinked"
+DUPLICATE_FOUND = "Jira Duplicate Found"
 STATE_CHANGED = "Issue State Changed"
 SYNC_FAILED = "Jira Sync Failed"
 

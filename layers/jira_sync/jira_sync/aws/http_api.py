@@ -7,13 +7,13 @@ become HTTP statuses and ``{"error": {"code", "message", "details"}}`` bodies.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from jira_sync.errors import DomainError, NotFound, ValidationFailed
 from jira_sync.jira.errors import (
@@ -39,6 +39,15 @@ _FRIENDLY = {
     "model_type": "must be a JSON object",
     "model_attributes_type": "must be a JSON object",
     "dict_type": "must be a JSON object",
+}
+# The parser's message, first words → what to fix.
+_JSON_HINTS = {
+    "recursion limit exceeded": ": arrays and objects are nested too deeply",
+    "number out of range": ": a number has too many digits",
+    "expected value": ": NaN, Infinity and unquoted words are not JSON values",
+    "invalid number": ": NaN, Infinity and numbers with leading zeros are not JSON",
+    "lone leading surrogate": ": a \\u escape is half of a surrogate pair",
+    "unexpected end of hex escape": ": a \\u escape is half of a surrogate pair or cut short",
 }
 
 
@@ -83,21 +92,30 @@ def no_content() -> Response:
 
 
 def json_body(event: Event) -> Any:
-    """The request's JSON body (base64 bodies decoded); ``invalid_json`` when it is not JSON."""
+    """The request's JSON body (base64 bodies decoded); ``invalid_json`` when it is not JSON.
+
+    pydantic-core's parser, not ``json.loads``: it refuses what RFC 8259 does not allow (NaN,
+    Infinity, lone surrogates) and bounds nesting and number size with an error, where the
+    stdlib raises RecursionError or a bare ValueError (a 500) or lets them through.
+    """
     raw = event.get("body")
     if raw is None or raw == "":
         raise ValidationFailed("the request needs a JSON body", code="invalid_json")
     try:
-        text = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else raw
-        return json.loads(text)
-    except (binascii.Error, UnicodeDecodeError):
+        data = (
+            base64.b64decode(raw, validate=True)
+            if event.get("isBase64Encoded")
+            else str(raw).encode("utf-8")
+        )
+    except ValueError:  # bad base64 (binascii.Error), or a str with lone surrogates
         raise ValidationFailed("the body is not UTF-8 JSON", code="invalid_json") from None
-    except json.JSONDecodeError as error:
-        # The decoder's message gives the position only, never the content.
-        raise ValidationFailed(
-            f"the body is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})",
-            code="invalid_json",
-        ) from None
+    try:
+        return from_json(data, allow_inf_nan=False, cache_strings="keys")
+    except ValueError as error:
+        # What is wrong and where (line, column), never the content: the body may hold a token.
+        problem = str(error)
+    hint = next((text for key, text in _JSON_HINTS.items() if problem.startswith(key)), "")
+    raise ValidationFailed(f"the body is not valid JSON ({problem}){hint}", code="invalid_json")
 
 
 def path_parameter(event: Event, name: str) -> str:

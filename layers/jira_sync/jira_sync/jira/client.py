@@ -8,22 +8,27 @@ malformed answer is a ``JiraUnavailable`` (502) naming the field, not a crash fu
 
 Typed errors are raised outside ``except`` blocks so that no requests/urllib3 exception (which
 holds the prepared request and its Authorization header) hangs off ``__context__``.
+
+``PinnedAdapter`` is the transport: it connects only to an address it has just checked.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3.exceptions
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import ConnectionPool
 
+from jira_sync.jira import urls
 from jira_sync.jira.auth import JiraBasicAuth
 from jira_sync.jira.errors import (
     JiraAuthError,
@@ -66,6 +71,7 @@ USER_AGENT = "jira-sync"
 PAGE_SIZE = 50
 
 RemainingTime = Callable[[], float]
+Resolver = Callable[[str], list[str]]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 PageT = TypeVar("PageT", IssueTypePage, CreateFieldPage)
 ItemT = TypeVar("ItemT")
@@ -85,10 +91,119 @@ def api_path(template: str, *parts: str) -> str:
     return template.format(*(quote(str(part), safe="") for part in parts))
 
 
-def new_session() -> requests.Session:
-    """A session that asks for JSON and leaves retrying to the client (urllib3 retries off)."""
+class NotSent(requests.ConnectionError):
+    """The transport would not connect, so nothing reached Jira. ``retryable`` when the name
+    did not resolve (DNS may answer next time), not when it resolves to a refused address."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects only to an address it has just resolved and checked as the URL check does.
+
+    urllib3 would resolve the name again for each new connection, apart from the check in
+    ``normalize_jira_url``: a name rebound to 127.0.0.1 in between is connected to. Here every
+    request resolves the host through ``resolve`` and checks every answer
+    (``urls.checked_addresses``), then uses the pool of one checked address, with the Host
+    header, SNI and certificate check on the name (urllib3's ``server_hostname``). Checking per
+    request, not pinning per client, means a warm container never trusts a stale answer, for
+    one resolver call per request (what urllib3 spends per new connection anyway). The address
+    last used comes first while the name still resolves to it, so kept-alive connections stay
+    in use; a refused connection moves on to the next checked address, as urllib3 does.
+
+    Loopback addresses pass when ``allow_loopback`` is set or the URL's host is itself
+    loopback (such a URL only passes the URL check on the local stack). Proxies are never
+    used: a proxy would resolve the name itself, past the check.
+    """
+
+    def __init__(self, *, resolve: Resolver | None = None, allow_loopback: bool = False) -> None:
+        super().__init__(max_retries=0)
+        self._resolve = resolve
+        self._allow_loopback = allow_loopback
+        self._sending = threading.local()
+        self._last: dict[str, str] = {}
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        host = parts.hostname or ""
+        addresses = self._checked(host)
+        if not urls.is_ip_literal(host):
+            request.headers["Host"] = parts.netloc.rpartition("@")[2]
+        for index, address in enumerate(addresses):
+            self._sending.address = address
+            try:
+                response = super().send(request, stream, timeout, verify, cert, proxies=None)
+            except requests.ConnectionError as error:
+                if index + 1 < len(addresses) and _refused(error):
+                    continue
+                raise
+            finally:
+                self._sending.address = None
+            self._last[host] = address
+            return response
+        raise NotSent(f"no address of the Jira host {host!r} to connect to", retryable=False)
+
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: bool | str | None,
+        proxies: Mapping[str, str] | None = None,
+        cert: tuple[str, str] | str | None = None,
+    ) -> ConnectionPool:
+        """The pool of the address ``send`` checked, TLS checked against the name; no proxy."""
+        address = getattr(self._sending, "address", None)
+        if address is None:
+            raise NotSent("no checked address: connections go through send()", retryable=False)
+        host_params, tls = self.build_connection_pool_key_attributes(
+            request, True if verify is None else verify, cert
+        )
+        pool_kwargs: dict[str, Any] = dict(tls)
+        if address != host_params["host"]:
+            pool_kwargs["server_hostname"] = host_params["host"]
+        pool: ConnectionPool = self.poolmanager.connection_from_host(
+            address, host_params["port"], host_params["scheme"], pool_kwargs=pool_kwargs
+        )
+        return pool
+
+    def _checked(self, host: str) -> list[str]:
+        """The host's addresses, each checked now; the one last used first."""
+        loopback = self._allow_loopback or urls.is_loopback_host(host)
+        try:
+            found = (
+                [host] if urls.is_ip_literal(host) else (self._resolve or urls.resolve_host)(host)
+            )
+        except (OSError, UnicodeError, ValueError):
+            found = []
+        try:
+            addresses = urls.checked_addresses(host, found, allow_loopback=loopback)
+        except urls.UnresolvedJiraHost:
+            refusal, retryable = f"the Jira host {host!r} could not be resolved", True
+        except urls.InvalidJiraUrl as error:
+            refusal, retryable = f"not sent: {error}", False
+        else:
+            last = self._last.get(host)
+            return sorted(addresses, key=lambda address: address != last)
+        raise NotSent(refusal, retryable=retryable)
+
+
+def new_session(
+    *, resolve: Resolver | None = None, allow_loopback: bool = False
+) -> requests.Session:
+    """A session that asks for JSON, connects only to checked addresses (``PinnedAdapter``)
+    and leaves retrying to the client (urllib3 retries off)."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=0)
+    adapter = PinnedAdapter(resolve=resolve, allow_loopback=allow_loopback)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
@@ -101,7 +216,9 @@ class JiraClient:
     ``base_url`` is a site (``https://acme.atlassian.net``) or the scoped-token gateway
     (``https://api.atlassian.com/ex/jira/<cloudId>``); API paths are appended to it. It should
     have passed ``jira_sync.jira.urls.normalize_jira_url`` first. ``remaining_time`` returns the
-    seconds the Lambda invocation has left (None: no deadline).
+    seconds the Lambda invocation has left (None: no deadline). ``resolve`` and
+    ``allow_loopback`` go to the session's ``PinnedAdapter`` (``resolve_host``; loopback only
+    for a loopback URL).
     """
 
     def __init__(
@@ -116,12 +233,18 @@ class JiraClient:
         read_timeout: float = READ_TIMEOUT,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        resolve: Resolver | None = None,
+        allow_loopback: bool = False,
     ) -> None:
         if not base_url.startswith(("https://", "http://")):
             raise ValueError("Jira base URL must start with https:// (or http:// for loopback)")
         self.base_url = base_url.rstrip("/")
         self._auth = JiraBasicAuth(email, api_token)
-        self.session = session if session is not None else new_session()
+        self.session = (
+            session
+            if session is not None
+            else new_session(resolve=resolve, allow_loopback=allow_loopback)
+        )
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.retry = retry if retry is not None else RetryPolicy()
@@ -492,7 +615,9 @@ class JiraClient:
         """A typed error for a failure below HTTP; its text names only the kind of failure."""
         uncertain = True
         retryable = True
-        if isinstance(exc, requests.ConnectTimeout):
+        if isinstance(exc, NotSent):
+            what, uncertain, retryable = exc.reason, False, exc.retryable
+        elif isinstance(exc, requests.ConnectTimeout):
             what = f"could not connect within {timeout[0]:.1f} s"
             uncertain = False
         elif isinstance(exc, requests.ReadTimeout):
@@ -519,6 +644,14 @@ class JiraClient:
             f"{method} {path}: {what}", method=method, path=path, uncertain=uncertain
         )
         return _Failure(error, retryable=retryable)
+
+
+def _refused(exc: requests.ConnectionError) -> bool:
+    """True when the connection itself failed at once (refused, unreachable), not timed out."""
+    reason: BaseException | None = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 def _never_connected(exc: requests.ConnectionError) -> bool:

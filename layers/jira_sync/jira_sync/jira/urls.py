@@ -3,8 +3,12 @@
 The service sends an API token to whatever URL a user saves, so the URL must not point at
 internal addresses (cloud metadata, VPC hosts, loopback) or hosts outside the allowed Jira
 domains. Names are resolved and every address checked, because an allowed-looking name can
-resolve to a private address. DNS can change after the check (rebinding); the client also
-never follows redirects, which keeps that window to the name itself.
+resolve to a private address. DNS can change after the check (rebinding), so the Jira client
+checks again with ``checked_addresses`` on every request and connects only to an address it
+has just checked (``jira.client.PinnedAdapter``); it never follows redirects either.
+
+Jira Cloud answers on the scheme's default port only, so another port on a Cloud host is
+refused unless an ``allowed_hosts`` entry names it (``acme.atlassian.net:8443``).
 """
 
 from __future__ import annotations
@@ -29,12 +33,20 @@ _METADATA = frozenset(
 )
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _LOOPBACK_NAMES = frozenset({"localhost"})
+# Atlassian's Cloud domains: sites, the scoped-token gateway, legacy sites.
+CLOUD_HOSTS = ("*.atlassian.net", "*.atlassian.com", "*.jira.com")
+# A netloc with brackets: one IPv6 literal, then at most ":<port>".
+_BRACKETED = re.compile(r"(?:[^@]*@)?\[[^\[\]@]*\](?::[0-9]*)?")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class InvalidJiraUrl(ValueError):
     """The URL is refused; the message says what to change."""
+
+
+class UnresolvedJiraHost(InvalidJiraUrl):
+    """The host name did not resolve (a typo, or DNS failing for now)."""
 
 
 def resolve_host(host: str) -> list[str]:
@@ -52,9 +64,10 @@ def normalize_jira_url(
 ) -> str:
     """The canonical base URL (``https://host[:port][/ex/jira/<cloudId>]``) or InvalidJiraUrl.
 
-    ``allowed_hosts`` are shell-style patterns (``*.atlassian.net``, ``api.atlassian.com``).
-    ``allow_loopback`` (local stack only) also admits ``http://`` and ``https://`` to
-    127.0.0.0/8, ::1 and localhost.
+    ``allowed_hosts`` are shell-style patterns (``*.atlassian.net``, ``api.atlassian.com``),
+    each optionally with the one non-default port it also admits on a Cloud host
+    (``acme.atlassian.net:8443``). ``allow_loopback`` (local stack only) also admits
+    ``http://`` and ``https://`` to 127.0.0.0/8, ::1 and localhost, on any port.
     """
     text = url.strip()
     if not text:
@@ -68,7 +81,17 @@ def normalize_jira_url(
     if "#" in text:
         raise InvalidJiraUrl("Remove the fragment ('#...') from the Jira URL")
 
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or (
+        ("[" in parts.netloc or "]" in parts.netloc) and not _BRACKETED.fullmatch(parts.netloc)
+    ):
+        raise InvalidJiraUrl(
+            "The Jira URL is malformed: check the host (an IPv6 address goes in brackets, "
+            "e.g. http://[::1]:8080)"
+        )
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not text.lower().startswith(f"{scheme}://"):
         raise InvalidJiraUrl(
@@ -79,12 +102,12 @@ def normalize_jira_url(
 
     host = _host(parts.netloc, parts.hostname)
     port = _port(parts)
-    loopback = allow_loopback and _is_loopback_host(host)
+    loopback = allow_loopback and is_loopback_host(host)
     if scheme == "http" and not loopback:
         raise InvalidJiraUrl("The Jira URL must use https:// (http:// is refused)")
 
     path = _path(parts.path, host, loopback)
-    if _is_ip_literal(host) and not loopback:
+    if is_ip_literal(host) and not loopback:
         raise InvalidJiraUrl(
             f"The Jira host {host!r} is an IP address; use the Jira site's name, "
             "e.g. https://acme.atlassian.net"
@@ -92,11 +115,20 @@ def normalize_jira_url(
     if not loopback and not _allowed(host, allowed_hosts):
         allowed = ", ".join(allowed_hosts) or "none are configured"
         raise InvalidJiraUrl(f"The Jira host {host!r} is not allowed; allowed hosts: {allowed}")
-    if not _is_ip_literal(host):
-        _check_addresses(host, resolve, allow_loopback=allow_loopback)
+    if port == _DEFAULT_PORTS[scheme]:
+        port = None
+    # Before resolving, so that the refusal names the port whatever DNS says.
+    if port is not None and not loopback and not _port_allowed(host, port, allowed_hosts):
+        raise InvalidJiraUrl(
+            f"The Jira URL's port {port} is refused: Jira Cloud ({host}) answers on port 443 "
+            f"only, so remove ':{port}' (an operator can allow it by adding '{host}:{port}' to "
+            "AllowedJiraHosts)"
+        )
+    if not is_ip_literal(host):
+        checked_addresses(host, _resolve(host, resolve), allow_loopback=allow_loopback)
 
     netloc = f"[{host}]" if ":" in host else host
-    if port is not None and port != _DEFAULT_PORTS[scheme]:
+    if port is not None:
         netloc += f":{port}"
     return f"{scheme}://{netloc}{path}"
 
@@ -168,10 +200,25 @@ def _path(path: str, host: str, loopback: bool) -> str:
 
 
 def _allowed(host: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatchcase(host, pattern.strip().lower()) for pattern in patterns if pattern)
+    return any(fnmatchcase(host, name) for name, _ in map(_pattern, patterns) if name)
 
 
-def _is_ip_literal(host: str) -> bool:
+def _port_allowed(host: str, port: int, patterns: Sequence[str]) -> bool:
+    """A non-default port: any on a non-Cloud host; on a Cloud host, one an entry names."""
+    if not any(fnmatchcase(host, cloud) for cloud in CLOUD_HOSTS):
+        return True
+    return any(named == port and fnmatchcase(host, name) for name, named in map(_pattern, patterns))
+
+
+def _pattern(entry: str) -> tuple[str, int | None]:
+    """``"acme.atlassian.net:8443"`` → ``("acme.atlassian.net", 8443)``; no port → None."""
+    name, colon, port = entry.strip().lower().rpartition(":")
+    if colon and port.isdigit():
+        return name, int(port)
+    return entry.strip().lower(), None
+
+
+def is_ip_literal(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -179,7 +226,8 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def _is_loopback_host(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """localhost, or an IP literal in 127.0.0.0/8 or ::1."""
     if host in _LOOPBACK_NAMES:
         return True
     try:
@@ -188,18 +236,22 @@ def _is_loopback_host(host: str) -> bool:
         return False
 
 
-def _check_addresses(
-    host: str, resolve: Callable[[str], list[str]], *, allow_loopback: bool
-) -> None:
-    """Refuse unless every address ``host`` resolves to is public (or loopback, if allowed)."""
+def _resolve(host: str, resolve: Callable[[str], list[str]]) -> list[str]:
     try:
         addresses = resolve(host)
     except (OSError, UnicodeError, ValueError):
         addresses = []
     if not addresses:
-        raise InvalidJiraUrl(
+        raise UnresolvedJiraHost(
             f"The Jira host {host!r} could not be resolved; check the site name for typos"
         )
+    return addresses
+
+
+def checked_addresses(host: str, addresses: Sequence[str], *, allow_loopback: bool) -> list[str]:
+    """``addresses`` of ``host`` (zone ids dropped, each once), if every one is public (or
+    loopback, if allowed); else InvalidJiraUrl naming the first that is not."""
+    checked: dict[str, None] = {}
     for text in addresses:
         try:
             address = ipaddress.ip_address(text.split("%", 1)[0])
@@ -207,14 +259,16 @@ def _check_addresses(
             raise InvalidJiraUrl(
                 f"The Jira host {host!r} resolved to something that is not an IP address"
             ) from None
-        if allow_loopback and _unwrap(address).is_loopback:
-            continue
-        problem = _non_public(address)
+        problem = "" if allow_loopback and _unwrap(address).is_loopback else _non_public(address)
         if problem:
             raise InvalidJiraUrl(
                 f"The Jira host {host!r} resolves to {address}, {problem}; "
                 "use a Jira site reachable on the public internet"
             )
+        checked[str(address)] = None
+    if not checked:
+        raise UnresolvedJiraHost(f"The Jira host {host!r} could not be resolved")
+    return list(checked)
 
 
 def _unwrap(address: Address) -> Address:

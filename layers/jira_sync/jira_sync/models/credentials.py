@@ -7,7 +7,10 @@ Request models forbid unknown fields and never echo input values in their errors
 # No ``from __future__ import annotations``: pydantic would then evaluate each annotation
 # string as the models are created, 10-20% of this module's import on every cold start.
 
+import json
+import math
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -46,6 +49,10 @@ REQUIRED_PERMISSIONS: tuple[str, ...] = (
     "CREATE_ATTACHMENTS",
 )
 MAX_ITEMS = 50
+# A credential is one DynamoDB item (at most 400 KB, maps nested at most 32 levels), so the
+# constants of a field_map are bounded well inside that.
+MAX_FIELD_MAP_BYTES = 65_536
+MAX_VALUE_DEPTH = 16
 
 # Atlassian's spec (CreateProjectDetails.key): an uppercase letter, then one or more uppercase
 # alphanumerics, at most 10 characters.
@@ -86,6 +93,46 @@ def _field_id(value: str) -> str:
             "must be a Jira field id such as customfield_10010 or duedate (not its display name)",
         )
     return value
+
+
+def _storable_value(value: JsonValue) -> JsonValue:
+    """A constant DynamoDB can store: nested at most MAX_VALUE_DEPTH levels, and numbers it
+    can hold; otherwise the item write fails after Jira accepted the credential (a 500)."""
+    pending: list[tuple[JsonValue, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= MAX_VALUE_DEPTH:
+                raise PydanticCustomError(
+                    "too_deep",
+                    "must nest arrays and objects at most {levels} levels deep",
+                    {"levels": MAX_VALUE_DEPTH},
+                )
+            if isinstance(item, dict) and "" in item:
+                raise PydanticCustomError("empty_key", "object keys must not be empty")
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif (
+            isinstance(item, int | float)
+            and not isinstance(item, bool)
+            and not _storable_number(item)
+        ):
+            raise PydanticCustomError(
+                "number_range",
+                "numbers must be finite, with at most 38 digits and a magnitude from 1e-128 "
+                "to 1e125 (what DynamoDB stores)",
+            )
+    return value
+
+
+def _storable_number(number: int | float) -> bool:
+    """What boto3 writes to DynamoDB exactly: at most 38 digits, magnitude 1e-128 to < 1e126."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return False
+    if number == 0:
+        return True
+    exact = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+    return len(exact.as_tuple().digits) <= 38 and -128 <= exact.adjusted() <= 125
 
 
 def _secret_without_whitespace(value: SecretStr) -> SecretStr:
@@ -135,7 +182,9 @@ class FieldSource(BaseModel):
     )
 
     from_: IssueAttribute | None = Field(default=None, alias="from", exclude_if=_unset)
-    value: JsonValue = Field(default=None, exclude_if=_unset)
+    value: Annotated[JsonValue, AfterValidator(_storable_value)] = Field(
+        default=None, exclude_if=_unset
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
@@ -148,6 +197,23 @@ class FieldSource(BaseModel):
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def _field_map_size(value: dict[str, FieldSource]) -> dict[str, FieldSource]:
+    plain = {key: source.to_json() for key, source in value.items()}
+    size = len(json.dumps(plain, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    if size > MAX_FIELD_MAP_BYTES:
+        raise PydanticCustomError(
+            "too_large",
+            "takes {size} bytes as JSON, at most {limit}: shorten its constant values",
+            {"size": size, "limit": MAX_FIELD_MAP_BYTES},
+        )
+    return value
+
+
+FieldMap = Annotated[
+    dict[FieldId, FieldSource], Field(max_length=MAX_ITEMS), AfterValidator(_field_map_size)
+]
 
 
 class StatusRule(BaseModel):
@@ -178,7 +244,7 @@ class CredentialSettings(BaseModel):
     status_rules: list[StatusRule] = Field(default_factory=list, max_length=MAX_ITEMS)
     labels: list[Label] = Field(default_factory=list, max_length=MAX_ITEMS)
     components: list[JiraName] = Field(default_factory=list, max_length=MAX_ITEMS)
-    field_map: dict[FieldId, FieldSource] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    field_map: FieldMap = Field(default_factory=dict)
 
     def status_names(self) -> list[str]:
         """Every Jira status name the settings refer to, in first-seen order."""
@@ -217,7 +283,7 @@ class CredentialPatch(BaseModel):
     status_rules: list[StatusRule] | None = Field(default=None, max_length=MAX_ITEMS)
     labels: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
     components: list[JiraName] | None = Field(default=None, max_length=MAX_ITEMS)
-    field_map: dict[FieldId, FieldSource] | None = Field(default=None, max_length=MAX_ITEMS)
+    field_map: FieldMap | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -131,6 +131,13 @@ class JiraLink(BaseModel):
     credential_id: str
 
 
+class CreatedTicket(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    key: str
+    id: str
+
+
 class CreateClaim(BaseModel):
     """A create in flight: who holds it and until when (epoch seconds)."""
 
@@ -139,8 +146,11 @@ class CreateClaim(BaseModel):
     token: str
     request_hash: str
     until: float
-    # When a create's outcome was lost and Jira's search did not show it yet (epoch seconds).
+    # The latest moment a create whose outcome is unknown was in flight (epoch seconds): until
+    # Jira's request lifetime and search settle time have passed, "not found" proves nothing.
     uncertain_at: float | None = None
+    # A ticket this claim's create made whose link was not written: the next create adopts it.
+    created: CreatedTicket | None = None
 
 
 class IssueRecord(BaseModel):

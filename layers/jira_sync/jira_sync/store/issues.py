@@ -13,16 +13,16 @@ link is written in the same transaction that releases it: at most one create run
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict
-from jira_sync.models.credentials import StoredCredential
 from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, TimelineEntry
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
 from jira_sync.store.credentials import CREDENTIAL_PK, links_partition
+from jira_sync.store.expressions import bound, transact
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
@@ -81,23 +81,35 @@ def claim_create(
     client = dynamodb_client()
     try:
         response = client.update_item(
-            TableName=table(),
-            Key=issue_key(issue_id),
-            UpdateExpression="SET #creating = :claim, issue_id = :issue_id",
-            ConditionExpression=(
-                "attribute_not_exists(#jira) AND "
-                "(attribute_not_exists(#creating) OR #creating.#until < :now)"
-            ),
-            ExpressionAttributeNames={"#creating": "creating", "#jira": "jira", "#until": "until"},
-            ExpressionAttributeValues=to_item(
+            **bound(
                 {
-                    ":claim": {"token": token, "request_hash": request_hash, "until": until},
-                    ":now": now.timestamp(),
-                    ":issue_id": issue_id,
+                    "TableName": table(),
+                    "Key": issue_key(issue_id),
+                    "UpdateExpression": "SET #creating = :claim, issue_id = :issue_id",
+                    "ConditionExpression": (
+                        "attribute_not_exists(#jira) AND "
+                        "(attribute_not_exists(#creating) OR #creating.#until < :now)"
+                    ),
+                    "ExpressionAttributeNames": {
+                        "#creating": "creating",
+                        "#jira": "jira",
+                        "#until": "until",
+                    },
+                    "ExpressionAttributeValues": to_item(
+                        {
+                            ":claim": {
+                                "token": token,
+                                "request_hash": request_hash,
+                                "until": until,
+                            },
+                            ":now": now.timestamp(),
+                            ":issue_id": issue_id,
+                        }
+                    ),
+                    "ReturnValues": "ALL_OLD",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
-            ),
-            ReturnValues="ALL_OLD",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
         )
     except client.exceptions.ConditionalCheckFailedException as error:
         item = error.response.get("Item")
@@ -107,25 +119,32 @@ def claim_create(
 
 
 def release_claim(
-    issue_id: str, token: str, *, expire_only: bool = False, uncertain_at: float | None = None
+    issue_id: str,
+    token: str,
+    *,
+    uncertain_at: float | None = None,
+    created: Mapping[str, str] | None = None,
 ) -> None:
-    """Gives our claim up. Nothing reached Jira: the claim goes (with the item, when the issue
-    was new). The outcome is unknown (``expire_only``): the claim stays, expired, so the next
-    create looks in Jira first. A claim that is no longer ours is left alone."""
+    """Gives our claim up. Nothing can have reached Jira: the claim goes (with the item, when
+    the issue was new). A create may be in flight (``uncertain_at``: the latest moment one
+    was) or is known to have made a ticket that is not linked yet (``created``: its key and
+    id): the claim stays, expired, with that fact, so the next create looks or adopts before it
+    may create. A claim that is no longer ours is left alone."""
     client = dynamodb_client()
     ours: dict[str, Any] = {
         "TableName": table(),
         "Key": issue_key(issue_id),
-        "ExpressionAttributeNames": {"#creating": "creating", "#token": "token"},
-        "ExpressionAttributeValues": {":token": {"S": token}},
+        "ExpressionAttributeNames": {"#creating": "creating", "#token": "token", "#until": "until"},
+        "ExpressionAttributeValues": to_item(
+            {":token": token, ":zero": 0, ":uncertain": uncertain_at, ":created": created}
+        ),
     }
-    if expire_only:
+    if uncertain_at is not None or created is not None:
         update = "SET #creating.#until = :zero"
-        ours["ExpressionAttributeNames"]["#until"] = "until"
-        ours["ExpressionAttributeValues"][":zero"] = {"N": "0"}
         if uncertain_at is not None:
             update += ", #creating.uncertain_at = :uncertain"
-            ours["ExpressionAttributeValues"][":uncertain"] = to_value(uncertain_at)
+        if created is not None:
+            update += ", #creating.created = :created"
         _if_condition(
             client.update_item,
             UpdateExpression=update,
@@ -149,7 +168,7 @@ def release_claim(
 def _if_condition(call: Callable[..., object], **kwargs: Any) -> bool:
     """One conditional write; False when its condition did not hold."""
     try:
-        call(**kwargs)
+        call(**bound(kwargs))
     except dynamodb_client().exceptions.ConditionalCheckFailedException:
         return False
     return True
@@ -166,9 +185,11 @@ def link_ticket(
     result: Mapping[str, Any],
     now: datetime,
     timeline: str,
+    notes: Sequence[str] = (),
 ) -> None:
     """Writes the link, the issue's fields, ``jira`` and the create's result, and releases the
-    claim, in one transaction. Raises ``Conflict`` when the claim was lost meanwhile."""
+    claim, in one transaction, with ``timeline`` and any ``notes`` as timeline lines. Raises
+    ``Conflict`` when the claim was lost meanwhile."""
     names, values, sets, removes = _assignments(fields)
     names |= {"#creating": "creating", "#token": "token", "#jira": "jira", "#version": "version"}
     values |= {
@@ -179,7 +200,6 @@ def link_ticket(
         ":one": 1,
         ":zero": 0,
         ":token": token,
-        ":open": "open",
     }
     sets += [
         "#jira = :jira",
@@ -192,6 +212,7 @@ def link_ticket(
     removes.append("#creating")
     if "state" not in fields:
         names["#state"] = "state"
+        values[":open"] = "open"
         sets.append("#state = if_not_exists(#state, :open)")
     items: list[TransactWriteItemTypeDef] = [
         {
@@ -221,6 +242,11 @@ def link_ticket(
             }
         },
         timeline_put(issue_id, now, "service", timeline),
+        # A millisecond apart each, so the lines read in this order.
+        *(
+            timeline_put(issue_id, now + timedelta(milliseconds=index), "service", note)
+            for index, note in enumerate(notes, start=1)
+        ),
     ]
     _transact(items, "the ticket could not be linked: another request changed the issue")
 
@@ -359,9 +385,41 @@ def change_state(
         items.append(timeline_put(issue_id, now, "api", timeline))
     client = dynamodb_client()
     try:
-        client.transact_write_items(TransactItems=items)
+        transact(items)
     except client.exceptions.TransactionCanceledException:
         raise VersionConflict(issue_id) from None
+
+
+def take_sync_lease(issue_id: str, token: str, *, now: float, until: float) -> bool:
+    """Takes the issue's outbound-sync lease (one at a time per issue, so Jira's final status
+    is the last state's); False while another live lease holds it."""
+    return _if_condition(
+        dynamodb_client().update_item,
+        TableName=table(),
+        Key=issue_key(issue_id),
+        UpdateExpression="SET #lease = :lease",
+        ConditionExpression=(
+            "attribute_exists(created_at) AND "
+            "(attribute_not_exists(#lease) OR #lease.#until < :now)"
+        ),
+        ExpressionAttributeNames={"#lease": "syncing", "#until": "until"},
+        ExpressionAttributeValues=to_item(
+            {":lease": {"token": token, "until": until}, ":now": now}
+        ),
+    )
+
+
+def drop_sync_lease(issue_id: str, token: str) -> None:
+    """Gives our lease up; one that is no longer ours is left alone."""
+    _if_condition(
+        dynamodb_client().update_item,
+        TableName=table(),
+        Key=issue_key(issue_id),
+        UpdateExpression="REMOVE #lease",
+        ConditionExpression="#lease.#token = :token",
+        ExpressionAttributeNames={"#lease": "syncing", "#token": "token"},
+        ExpressionAttributeValues={":token": {"S": token}},
+    )
 
 
 def record_jira_status(
@@ -408,7 +466,7 @@ def record_jira_status(
         return True
     client = dynamodb_client()
     try:
-        client.transact_write_items(TransactItems=items)
+        transact(items)
     except client.exceptions.TransactionCanceledException:
         return False
     return True
@@ -416,8 +474,10 @@ def record_jira_status(
 
 def read_for_webhook(
     credential_id: str, base_url: str, jira_key: str
-) -> tuple[StoredCredential | None, LinkRecord | None]:
-    """The credential and the ticket's link, in one BatchGetItem (strongly consistent)."""
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The credential item and the ticket's link item as plain JSON, in one BatchGetItem
+    (strongly consistent). Not parsed into models: the webhook path parses them only once the
+    signature holds, so that a forged delivery costs the same whether they exist or not."""
     credential_key: dict[str, AttributeValueTypeDef] = {
         "pk": {"S": CREDENTIAL_PK},
         "sk": {"S": credential_id},
@@ -430,13 +490,13 @@ def read_for_webhook(
         response = client.batch_get_item(RequestItems=request)
         found += response.get("Responses", {}).get(table(), [])
         request = dict(response.get("UnprocessedKeys") or {})
-    credential: StoredCredential | None = None
-    link: LinkRecord | None = None
+    credential: dict[str, Any] | None = None
+    link: dict[str, Any] | None = None
     for item in found:
         if item["pk"].get("S") == CREDENTIAL_PK:
-            credential = StoredCredential.model_validate(from_item(item))
+            credential = from_item(item)
         else:
-            link = LinkRecord.model_validate(from_item(item))
+            link = from_item(item)
     return credential, link
 
 
@@ -452,6 +512,7 @@ def apply_webhook(
     link: LinkRecord,
     *,
     delivery_id: str | None,
+    body_sha: str,
     delivery_expires_at: int,
     link_changes: Mapping[str, Any],
     issue_changes: Mapping[str, Any],
@@ -459,27 +520,30 @@ def apply_webhook(
     now: datetime,
     timeline: str | None,
 ) -> str:
-    """Everything one webhook changes, in one transaction: the delivery marker (a repeated
-    delivery id cancels it all), the link (optimistic on ``sync_version``), the issue and the
-    timeline line. Returns a ``WebhookWrite`` outcome."""
-    items: list[TransactWriteItemTypeDef] = []
+    """Everything one webhook changes, in one transaction: the delivery's markers (its
+    identifier and its body's SHA-256, both per credential: either seen before cancels it all),
+    the link (optimistic on ``sync_version``), the issue and the timeline line. Returns a
+    ``WebhookWrite`` outcome."""
+    markers = [f"DELIVERY#{link.credential_id}#BODY#{body_sha}"]
     if delivery_id is not None:
-        items.append(
-            {
-                "Put": {
-                    "TableName": table(),
-                    "Item": to_item(
-                        {
-                            "pk": f"DELIVERY#{delivery_id}",
-                            "sk": "#DELIVERY",
-                            "expires_at": delivery_expires_at,
-                            "received_at": iso(now),
-                        }
-                    ),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
+        markers.append(f"DELIVERY#{link.credential_id}#ID#{delivery_id}")
+    items: list[TransactWriteItemTypeDef] = [
+        {
+            "Put": {
+                "TableName": table(),
+                "Item": to_item(
+                    {
+                        "pk": marker,
+                        "sk": "#DELIVERY",
+                        "expires_at": delivery_expires_at,
+                        "received_at": iso(now),
+                    }
+                ),
+                "ConditionExpression": "attribute_not_exists(pk)",
             }
-        )
+        }
+        for marker in markers
+    ]
     key = link_key(link.base_url, link.key)
     version: dict[str, AttributeValueTypeDef] = {":version": {"N": str(link.sync_version)}}
     if unlink:
@@ -515,13 +579,11 @@ def apply_webhook(
         items.append(timeline_put(link.issue_id, now, "jira", timeline))
     client = dynamodb_client()
     try:
-        client.transact_write_items(TransactItems=items)
+        transact(items)
     except client.exceptions.TransactionCanceledException as error:
         reasons = error.response.get("CancellationReasons", [])
-        if (
-            delivery_id is not None
-            and reasons
-            and reasons[0].get("Code") == "ConditionalCheckFailed"
+        if any(
+            reason.get("Code") == "ConditionalCheckFailed" for reason in reasons[: len(markers)]
         ):
             return WebhookWrite.DUPLICATE
         return WebhookWrite.CONFLICT
@@ -587,6 +649,6 @@ def _issue(item: Mapping[str, Any]) -> IssueRecord:
 def _transact(items: list[TransactWriteItemTypeDef], message: str) -> None:
     client = dynamodb_client()
     try:
-        client.transact_write_items(TransactItems=items)
+        transact(items)
     except client.exceptions.TransactionCanceledException:
         raise Conflict(message, code="concurrent_change") from None

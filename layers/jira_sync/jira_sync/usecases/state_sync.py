@@ -8,6 +8,9 @@ outcome: applied, not_mapped, not_linked, not_available or failed.
 
 from __future__ import annotations
 
+import random
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +39,12 @@ from jira_sync.usecases.connection import credential_client, load_credential
 RemainingTime = Callable[[], float]
 
 MAX_LOCAL_ATTEMPTS = 3
+# The issue's sync lease: polled from 20 ms doubling to 400 ms; without a deadline (callers in
+# process) the budget is the functions' timeout.
+LEASE_FIRST_POLL_SECONDS = 0.02
+LEASE_LAST_POLL_SECONDS = 0.4
+LEASE_MARGIN_SECONDS = 1.0
+DEFAULT_BUDGET_SECONDS = 30.0
 # Resolutions tried, in order, when a transition screen requires one and the credential's
 # resolution_map names none for the state.
 DEFAULT_RESOLUTIONS: dict[str, tuple[str, ...]] = {
@@ -80,9 +89,48 @@ def change_state(
         return StateChangeResult(
             issue_id=issue_id, state=state, jira=_view(None, Outcome("not_linked"))
         )
-    outcome = _sync_ticket(record, link, credential, state, remaining_time)
+    outcome = _sync_serialised(record, link, credential, state, remaining_time)
     count(f"Transition_{outcome.transition}")
     return StateChangeResult(issue_id=issue_id, state=state, jira=_view(link.key, outcome))
+
+
+def _sync_serialised(
+    record: IssueRecord,
+    link: JiraLink,
+    credential: StoredCredential,
+    state: IssueState,
+    remaining_time: RemainingTime | None,
+) -> Outcome:
+    """Moves the ticket to the issue's state as it is once this request holds the issue's
+    sync lease: concurrent changes move Jira one at a time, each to the state then current,
+    so Jira ends where the last change left the issue."""
+    token = secrets.token_hex(16)
+    budget = remaining_time() if remaining_time is not None else DEFAULT_BUDGET_SECONDS
+    # A lease outlives no invocation; waiting for one may take half of what is left.
+    lease_until = time.time() + budget + LEASE_MARGIN_SECONDS
+    give_up = time.monotonic() + budget / 2
+    delay = LEASE_FIRST_POLL_SECONDS
+    while not store.take_sync_lease(record.issue_id, token, now=time.time(), until=lease_until):
+        if time.monotonic() + delay > give_up:
+            outcome = Outcome(
+                "failed",
+                credential.state_map.get(state),
+                "another change to this ticket was still being sent to Jira: set the state "
+                "again to retry",
+            )
+            _report_failure(record, link, outcome, None)
+            return outcome
+        time.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not a secret)
+        delay = min(delay * 2, LEASE_LAST_POLL_SECONDS)
+    try:
+        current = store.get_issue_item(record.issue_id)
+        if current is None or current.jira is None or current.jira.key != link.key:
+            return Outcome("not_linked")
+        if current.jira.credential_id != credential.credential_id:
+            credential = load_credential(current.jira.credential_id)
+        return _sync_ticket(current, current.jira, credential, current.state, remaining_time)
+    finally:
+        store.drop_sync_lease(record.issue_id, token)
 
 
 def _apply_locally(

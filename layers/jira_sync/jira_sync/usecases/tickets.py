@@ -37,6 +37,7 @@ from jira_sync.jira.fields import build_fields
 from jira_sync.models.credentials import StoredCredential
 from jira_sync.models.issues import (
     AttachmentOutcome,
+    CreateClaim,
     IssueInput,
     IssueRecord,
     IssueView,
@@ -69,6 +70,8 @@ class Created:
     key: str
     id: str
     adopted: bool
+    # A second ticket Jira holds for the same issue (left in Jira, never linked).
+    extra: str | None = None
 
 
 def create_ticket(
@@ -110,11 +113,12 @@ def _create_ticket(
     except store.ClaimRefused as refused:
         return "replayed", _replay_or_refuse(issue_id, refused.current, request_hash)
     left = None if previous is None else previous.creating
-    taken_over = left is not None
-    if left is not None and left.uncertain_at is not None:
-        _wait_for_search(issue_id, token, left.uncertain_at)
-    client = credential_client(credential, remaining_time)
-    created = _create_or_adopt(client, credential, issue_id, request.issue, token, taken_over)
+    try:
+        client = credential_client(credential, remaining_time)
+    except BaseException:
+        store.release_claim(issue_id, token, uncertain_at=_unsure_since(left))
+        raise
+    created = _create_or_adopt(client, credential, issue_id, request.issue, token, left)
     known_state = previous.state if previous is not None and previous.created_at else "open"
     state = request.issue.state or known_state
     result = _link(client, credential, issue_id, request, created, token, request_hash, state)
@@ -160,15 +164,25 @@ def _create_or_adopt(
     issue_id: str,
     issue: IssueInput,
     token: str,
-    taken_over: bool,
+    left: CreateClaim | None,
 ) -> Created:
-    """The Jira ticket of the issue: found (after a lost outcome) or created now.
+    """The Jira ticket of the issue: adopted (one an earlier create made) or created now.
 
-    Every way out but success releases the claim: removed when Jira surely has no ticket,
-    expired (so the next create looks first) when it might.
+    After an earlier create (``left``, the claim it left) a ticket is created only once Jira
+    surely has none: not found by a search made after that create can no longer make one.
+    Every way out but success releases the claim: removed when Jira surely has no ticket of
+    ours, expired with what is known (an uncertain moment, a made ticket) when it might.
     """
+    unsure_since = _unsure_since(left)
     try:
-        if taken_over:
+        if left is not None and left.created is not None:
+            logger.info(
+                "adopted the ticket an earlier create made but did not link",
+                issue_id=issue_id,
+                jira_key=left.created.key,
+            )
+            return Created(left.created.key, left.created.id, adopted=True)
+        if unsure_since is not None:
             found = _find(client, credential, issue_id)
             if found is not None:
                 logger.info(
@@ -177,10 +191,11 @@ def _create_or_adopt(
                     jira_key=found.key,
                 )
                 return found
+            _refuse_while_unsure(issue_id, unsure_since)
         meta = get_create_meta(client, credential.project_key, credential.issue_type)
         fields = build_fields(issue_id, issue, credential, meta)
     except BaseException:
-        store.release_claim(issue_id, token, expire_only=taken_over)
+        store.release_claim(issue_id, token, uncertain_at=unsure_since)
         raise
     properties = [{"key": PROPERTY_KEY, "value": {"issue_id": issue_id}}]
     try:
@@ -199,9 +214,37 @@ def _create_or_adopt(
         store.release_claim(issue_id, token)
         raise
     except BaseException:
-        store.release_claim(issue_id, token, expire_only=True)
+        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
         raise
     return Created(answer.key, answer.id, adopted=False)
+
+
+def _unsure_since(left: CreateClaim | None) -> float | None:
+    """The latest moment an earlier create may have been in flight; None when none was.
+
+    A claim that ran out was held by an invocation that died, which sent nothing after its
+    claim's end: the claim outlives the function's timeout.
+    """
+    if left is None:
+        return None
+    return max(left.uncertain_at or 0.0, left.until)
+
+
+def _refuse_while_unsure(issue_id: str, unsure_since: float) -> None:
+    """Refuses (409) to take "not found" for "absent" while an earlier create may still make
+    its issue in Jira, or Jira's search may not show it yet."""
+    settings = get_settings()
+    settle = settings.search_settle_seconds
+    wait = unsure_since + settings.jira_request_lifetime_seconds + settle - _now().timestamp()
+    if wait > 0:
+        # Ask again after one settle time rather than the whole wait: the ticket may show first.
+        retry_after = max(1, math.ceil(min(wait, settle)))
+        raise Conflict(
+            f"an earlier create for issue {issue_id} may still reach Jira or not show in its "
+            f"search yet: retry in {retry_after} s",
+            code="create_outcome_pending",
+            retry_after=retry_after,
+        )
 
 
 def _resolve_uncertain(
@@ -220,12 +263,12 @@ def _resolve_uncertain(
     try:
         found = _find(client, credential, issue_id)
     except BaseException:
-        store.release_claim(issue_id, token, expire_only=True, uncertain_at=_now().timestamp())
+        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
         raise error from None
     if found is None:
-        # Not found yet is not absent yet: Jira's search may not show a new issue for seconds.
-        # The next create looks again once that has passed.
-        store.release_claim(issue_id, token, expire_only=True, uncertain_at=_now().timestamp())
+        # Not found yet is not absent yet: Jira may still be processing the create, and its
+        # search may not show a new issue for seconds. The next create looks again.
+        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
         raise error
     logger.info(
         "adopted ticket created by the uncertain call", issue_id=issue_id, jira_key=found.key
@@ -233,30 +276,18 @@ def _resolve_uncertain(
     return found
 
 
-def _wait_for_search(issue_id: str, token: str, uncertain_at: float) -> None:
-    """Refuses (409) to look for a lost create's ticket before Jira's search can show it."""
-    settle = get_settings().search_settle_seconds
-    wait = uncertain_at + settle - _now().timestamp()
-    if wait > 0:
-        store.release_claim(issue_id, token, expire_only=True, uncertain_at=uncertain_at)
-        raise Conflict(
-            f"an earlier create for issue {issue_id} may have reached Jira, whose search can "
-            f"take seconds to show it: retry in {math.ceil(wait)} s",
-            code="create_outcome_pending",
-            retry_after=math.ceil(wait),
-        )
-
-
 def _find(client: JiraClient, credential: StoredCredential, issue_id: str) -> Created | None:
-    """The ticket marked with this issue's id, if Jira has one."""
+    """The oldest ticket marked with this issue's id, if Jira has one, with the key of a
+    second one if Jira has that too (which only a create outliving its settings can make)."""
     jql = (
         f'project = "{credential.project_key}" AND '
         f'issue.property[{PROPERTY_KEY}].issue_id = "{issue_id}" ORDER BY created ASC'
     )
-    matches = client.search_keys(jql, max_results=1)
+    matches = client.search_keys(jql, max_results=2)
     if not matches:
         return None
-    return Created(matches[0].key, matches[0].id, adopted=True)
+    extra = matches[1].key if len(matches) > 1 else None
+    return Created(matches[0].key, matches[0].id, adopted=True, extra=extra)
 
 
 def _link(
@@ -269,20 +300,25 @@ def _link(
     request_hash: str,
     state: str,
 ) -> TicketCreated:
-    site = _site_url(client, credential)
-    link = JiraLink(
-        key=created.key,
-        id=created.id,
-        browse_url=f"{site}/browse/{created.key}",
-        base_url=site,
-        credential_id=credential.credential_id,
-    )
-    result = TicketCreated(
-        issue_id=issue_id,
-        jira=link,
-        attachment=UPLOAD_UNCONFIRMED if request.snapshot else NO_ATTACHMENT,
-    )
+    """Links the ticket, then attaches the snapshot and tells the bus.
+
+    The ticket exists in Jira from here on: if the link cannot be written for any reason but a
+    lost claim, the claim keeps the ticket's key so that the next create adopts it.
+    """
     try:
+        site = _site_url(client, credential)
+        link = JiraLink(
+            key=created.key,
+            id=created.id,
+            browse_url=f"{site}/browse/{created.key}",
+            base_url=site,
+            credential_id=credential.credential_id,
+        )
+        result = TicketCreated(
+            issue_id=issue_id,
+            jira=link,
+            attachment=UPLOAD_UNCONFIRMED if request.snapshot else NO_ATTACHMENT,
+        )
         store.link_ticket(
             issue_id,
             link,
@@ -293,13 +329,28 @@ def _link(
             result=result.model_dump(mode="json"),
             now=_now(),
             timeline=f'Created Jira ticket {link.key} for issue "{request.issue.name}"',
+            notes=_duplicate_notes(created),
         )
     except Conflict:
         # Our claim expired and another create took over; it looked in Jira and found ours.
         record, _ = store.get_issue(issue_id)
-        if record is not None and record.jira is not None and record.jira.key == link.key:
+        if record is not None and record.jira is not None and record.jira.key == created.key:
             return _replay_or_refuse(issue_id, record, request_hash)
         raise
+    except BaseException:
+        _keep_created(issue_id, token, created)
+        raise
+    if created.extra is not None:
+        logger.warning(
+            "Jira holds two tickets for one issue: the oldest is linked, the other left alone",
+            issue_id=issue_id,
+            jira_key=created.key,
+            extra_key=created.extra,
+        )
+        event_bus.publish(
+            event_bus.DUPLICATE_FOUND,
+            {"issue_id": issue_id, "kept": created.key, "extra": created.extra},
+        )
     if request.snapshot is not None:
         attachment = _attach(client, issue_id, link.key, request.snapshot)
         result = result.model_copy(update={"attachment": attachment})
@@ -313,6 +364,28 @@ def _link(
         },
     )
     return result
+
+
+def _duplicate_notes(created: Created) -> list[str]:
+    if created.extra is None:
+        return []
+    return [
+        f"Jira also holds {created.extra} for this issue: {created.key}, the older, is linked; "
+        f"{created.extra} was left in Jira untouched"
+    ]
+
+
+def _keep_created(issue_id: str, token: str, created: Created) -> None:
+    """Best effort: if even this write fails, the claim runs out and the next create finds
+    the ticket by its property."""
+    try:
+        store.release_claim(issue_id, token, created={"key": created.key, "id": created.id})
+    except Exception:
+        logger.exception(
+            "the made ticket could not be noted on the claim",
+            issue_id=issue_id,
+            jira_key=created.key,
+        )
 
 
 def _attach(

@@ -1,12 +1,13 @@
 """Inbound sync: Jira's signed webhooks update the linked issue, exactly once, newest wins.
 
-The caller answers every request with the same 200 whatever ``receive`` returns; the outcome
-only reaches logs and metrics, so the public endpoint reveals nothing. Nothing is written
-unless the signature verifies against the path credential's secret, the ticket is linked
-through that credential, and the path key is the payload's key. The body is parsed once the
-signature header is there and not before, so a request without one costs no parse; it has to
-be parsed before the signature is verified, as the one read that fetches the secret is keyed
-by the Jira base URL in the payload.
+Every delivery that cannot be verified gets the same 200 whatever ``receive`` returns, after
+the same work (parse, one read, one HMAC), so the public endpoint reveals nothing, not even
+through its timing. A verified delivery is recorded or answered 503: Jira retries a 5xx, and
+only a holder of the secret can tell a 503 from the 200. Nothing is written unless the
+signature verifies against the path credential's secret, the ticket is linked through that
+credential and the path key is the payload's key. A delivery is applied once per credential,
+by its identifier and by the SHA-256 of its body (the identifier is not signed), and only
+while it is younger than ``webhook_max_age_seconds``.
 
 Cost of a webhook: one BatchGetItem (credential + link), at most one TransactWriteItems, no
 Jira call, and no Secrets Manager call when warm.
@@ -14,7 +15,9 @@ Jira call, and no Secrets Manager call when warm.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,9 +31,12 @@ from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, verify_signature
 from jira_sync.models.credentials import IssueState, StoredCredential
 from jira_sync.models.issues import LinkRecord
 from jira_sync.models.webhook import ChangelogItem, WebhookPayload
+from jira_sync.observability import logger
+from jira_sync.settings import get_settings
 from jira_sync.store import issues as store
 
-# A delivery id is remembered this long: Jira retries for about 30 minutes.
+# A delivery's markers are kept this long, longer than the oldest delivery taken
+# (``webhook_max_age_seconds``), so a replay is refused by its marker or by its age.
 DELIVERY_TTL_SECONDS = 3 * 24 * 3600
 MAX_WRITE_ATTEMPTS = 3
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -54,6 +60,16 @@ class Change:
         return not (self.link or self.issue or self.timeline or self.unlink)
 
 
+# Outcomes of a verified delivery that was not recorded: answered 503, so that Jira retries.
+RETRY_OUTCOMES = frozenset({"conflict", "unavailable", "failed"})
+# What an unknown or malformed path is read and verified as: the same work as a real one.
+_DUMMY_CREDENTIAL = "00000000-0000-4000-8000-000000000000"
+_DUMMY_KEY = "NONE-1"
+_DUMMY_BASE = "https://jira.invalid"
+_DUMMY_SECRET = "no credential: this key only costs the same HMAC"  # noqa: S105 (not a secret)
+_NO_SIGNATURE = "sha256=" + "0" * 64
+
+
 def receive(
     method: str,
     credential_id: str,
@@ -61,44 +77,149 @@ def receive(
     headers: Mapping[str, str],
     body: bytes,
 ) -> str:
-    """Processes one delivery; returns what happened, for logs and metrics only."""
+    """Processes one delivery; returns what happened, for logs and metrics. The caller answers
+    200 for every outcome but ``RETRY_OUTCOMES``, which only a verified delivery can reach.
+
+    Up to the signature check every delivery does the same work, whatever its path, payload
+    or signature: one parse, one BatchGetItem, one HMAC (against a dummy secret when there is
+    no credential). Nothing is parsed into a model from the table before the signature holds.
+    """
     if method.upper() != "POST":
         return "method_not_allowed"
     if len(body) > MAX_BODY_BYTES:
         return "too_large"
-    if not _UUID.fullmatch(credential_id) or not _ISSUE_KEY.fullmatch(path_key):
-        return "unknown_path"
     lowered = {name.lower(): value for name, value in headers.items()}
     signature = lowered.get("x-hub-signature")
+    payload = _parse(body)
+    path_ok = bool(_UUID.fullmatch(credential_id) and _ISSUE_KEY.fullmatch(path_key))
+    read_id = credential_id if path_ok else _DUMMY_CREDENTIAL
+    base_url = payload.issue.base_url if payload is not None else None
+    read_base = base_url or _DUMMY_BASE
+    read_key = path_key if path_ok else _DUMMY_KEY
+    try:
+        credential_item, link_item = store.read_for_webhook(read_id, read_base, read_key)
+    except Exception:
+        logger.exception("webhook: the table could not be read")
+        return _unreadable(credential_id if path_ok else None, body, signature)
+    verified = _verify(read_id, credential_item, body, signature)
+    refusal = _refusal(path_ok, signature, payload, path_key, base_url, credential_item, verified)
+    if refusal is not None:
+        return refusal
+    if payload is None or credential_item is None or base_url is None:  # refused above
+        return "malformed"
+    try:
+        return _take(payload, credential_item, link_item, credential_id, base_url, lowered, body)
+    except Exception:
+        logger.exception("webhook: a verified delivery failed")
+        return "failed"
+
+
+def _parse(body: bytes) -> WebhookPayload | None:
+    try:
+        return WebhookPayload.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
+def _verify(
+    credential_id: str,
+    credential_item: Mapping[str, Any] | None,
+    body: bytes,
+    signature: str | None,
+) -> bool:
+    secret = None
+    if credential_item is not None:
+        version = str(credential_item.get("secret_version", ""))
+        stored = secret_store.get_secret(credential_id, version).webhook_secret
+        secret = None if stored is None else stored.get_secret_value()
+    matched = verify_signature(secret or _DUMMY_SECRET, body, signature or _NO_SIGNATURE)
+    return matched and secret is not None and signature is not None
+
+
+def _refusal(
+    path_ok: bool,
+    signature: str | None,
+    payload: WebhookPayload | None,
+    path_key: str,
+    base_url: str | None,
+    credential_item: Mapping[str, Any] | None,
+    verified: bool,
+) -> str | None:
+    """Why an unverifiable delivery is dropped, in the order the outcomes are named."""
+    if not path_ok:
+        return "unknown_path"
     if not signature:
         return "unsigned"
-    try:
-        payload = WebhookPayload.model_validate_json(body)
-    except ValidationError:
+    if payload is None:
         return "malformed"
     if payload.issue.key != path_key:
         return "key_mismatch"
-    base_url = payload.issue.base_url
     if base_url is None:
         return "malformed"
-    delivery_id = lowered.get("x-atlassian-webhook-identifier")
+    if credential_item is None:
+        return "unknown_credential"
+    if not verified:
+        return "bad_signature"
+    return None
+
+
+def _unreadable(credential_id: str | None, body: bytes, signature: str | None) -> str:
+    """The table cannot be read: 503 if the credential's current secret (Secrets Manager,
+    not the table) verifies the delivery, else the quiet 200, as nothing proves it is Jira's."""
+    if credential_id is None or not signature:
+        return "error"
+    try:
+        secret = secret_store.get_current_secret(credential_id).webhook_secret
+    except Exception:
+        logger.warning("webhook: the secret could not be read either")
+        return "error"
+    verified = secret is not None and verify_signature(secret.get_secret_value(), body, signature)
+    return "unavailable" if verified else "error"
+
+
+def _take(
+    payload: WebhookPayload,
+    credential_item: dict[str, Any],
+    link_item: dict[str, Any] | None,
+    credential_id: str,
+    base_url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+) -> str:
+    """A verified delivery: applied once (by identifier and by body), newest status wins."""
+    if not _fresh(payload.timestamp):
+        return "stale"
+    delivery_id = headers.get("x-atlassian-webhook-identifier")
     if delivery_id is not None and not _DELIVERY_ID.fullmatch(delivery_id):
         delivery_id = None
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        credential, link = store.read_for_webhook(credential_id, base_url, path_key)
-        if credential is None:
-            return "unknown_credential"
-        secret = secret_store.get_secret(credential_id, credential.secret_version).webhook_secret
-        if secret is None or not verify_signature(secret.get_secret_value(), body, signature):
-            return "bad_signature"
-        if link is None:
+    body_sha = hashlib.sha256(body).hexdigest()
+    credential = StoredCredential.model_validate(credential_item)
+    for attempt in range(MAX_WRITE_ATTEMPTS):
+        if attempt:
+            fresh_credential, link_item = store.read_for_webhook(
+                credential_id, base_url, payload.issue.key or ""
+            )
+            if fresh_credential is None:
+                return "unknown_credential"
+            credential = StoredCredential.model_validate(fresh_credential)
+        if link_item is None:
             return "not_linked"
+        link = LinkRecord.model_validate(link_item)
         if link.credential_id != credential_id:
             return "foreign_link"
-        outcome = _apply(payload, credential, link, delivery_id)
+        outcome = _apply(payload, credential, link, delivery_id, body_sha)
         if outcome != store.WebhookWrite.CONFLICT:
             return outcome
     return "conflict"
+
+
+def _fresh(timestamp: int | None) -> bool:
+    """Signed deliveries older than Jira's retry horizon are refused: a captured one cannot
+    be replayed once its markers could have expired."""
+    if timestamp is None:
+        return False
+    age = time.time() - timestamp / 1000
+    return age <= get_settings().webhook_max_age_seconds
 
 
 def _apply(
@@ -106,6 +227,7 @@ def _apply(
     credential: StoredCredential,
     link: LinkRecord,
     delivery_id: str | None,
+    body_sha: str,
 ) -> str:
     event = payload.webhook_event
     if event == "jira:issue_updated":
@@ -124,6 +246,7 @@ def _apply(
     written = store.apply_webhook(
         link,
         delivery_id=delivery_id,
+        body_sha=body_sha,
         delivery_expires_at=int(now.timestamp()) + DELIVERY_TTL_SECONDS,
         link_changes=change.link,
         issue_changes=change.issue,
@@ -146,7 +269,8 @@ def issue_updated(
     wording = [item.model_dump(by_alias=True) for item in items]
     change = Change(timeline=changelog_line(link.key, wording))
     at = payload.timestamp or 0
-    newest = at >= link.status_at
+    # Strictly newer: a replay of the delivery that set the status applies nothing.
+    newest = at > link.status_at
     status_item = _item(items, "status")
     if newest:
         current = payload.issue.status or None
