@@ -117,3 +117,15 @@ def _render(node: dict[str, Any], list_prefix: str = "") -> str:
     if kind in _BLOCK_NODES:
         return inner.strip("\n") + "\n\n"
     return inner
+
+
+# Jira refuses rich text longer than this (Atlassian: JRACLOUD-68949). Counted here on the
+# document's compact JSON, the longest reading of what Jira measures, so a client that fits
+# here fits in Jira.
+TEXT_LIMIT = 32_767
+TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
+
+
+def too_long(value: Any) -> bool:
+    """Whether an ADF document is over Jira's rich-text limit."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False)) > TEXT_LIMIT

@@ -127,6 +127,8 @@ def parse_value(field_id: str, raw: Any, project: seed.Project) -> Any:
             raise FieldProblem(ADF_REQUIRED)
         if adf.problem(raw) is not None:
             raise FieldProblem("INVALID_INPUT")
+        if adf.too_long(raw):
+            raise FieldProblem(adf.TOO_LONG)
         return copy.deepcopy(raw)
     if field_id == "priority":
         return _priority(raw)

@@ -35,6 +35,8 @@ def _comment_body(req: Request) -> dict[str, Any]:
         raise JiraError(400, errors={"comment": fields.ADF_REQUIRED})
     if adf.problem(content) is not None:
         raise JiraError(400, errors={"comment": "INVALID_INPUT"})
+    if adf.too_long(content):
+        raise JiraError(400, errors={"comment": adf.TOO_LONG})
     return dict(content)
 
 

@@ -11,6 +11,7 @@ Project, `resolution` → Resolution, `user` → UserDetails, `component` items 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -52,6 +53,30 @@ _FIELD_LIST_COMPONENTS = {"attachment": "Attachment", "components": "ProjectComp
 def site(jira: EmulatorHandle) -> Site:
     """The site URL, as the service account."""
     return Site.site(jira)
+
+
+def long_doc(characters: int) -> dict[str, Any]:
+    """An ADF doc of one paragraph whose compact JSON is about ``characters`` long."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": "x" * characters}]}],
+    }
+
+
+def test_given_a_description_over_jiras_limit_then_jiras_message_names_it(site: Site) -> None:
+    wrapper = len(json.dumps(long_doc(0), separators=(",", ":")))
+    payload = issue_fields(description=long_doc(32_767 - wrapper + 1))
+
+    body = check_jira_error(site.call("POST", "/issue", json={"fields": payload}), "/issue", 400)
+
+    assert body["errors"] == {
+        "description": (
+            "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
+        )
+    }
+    fits = issue_fields(description=long_doc(32_767 - wrapper))
+    check(site.call("POST", "/issue", json={"fields": fits}), "/issue", 201)
 
 
 def check_issue_fields(fields: dict[str, Any], where: str) -> None:
@@ -112,8 +137,15 @@ def test_given_a_bug_with_components_when_creating_then_201(site: Site) -> None:
         ({"summary": "x" * 256}, "summary"),
         ({"description": "plain text is not ADF"}, "description"),
         ({"priority": {"name": "Urgent-ish"}}, "priority"),
+        ({"description": long_doc(40_000)}, "description"),
     ],
-    ids=["no-summary", "summary-too-long", "description-not-adf", "unknown-priority"],
+    ids=[
+        "no-summary",
+        "summary-too-long",
+        "description-not-adf",
+        "unknown-priority",
+        "description-over-32767",
+    ],
 )
 def test_given_an_invalid_field_when_creating_then_400_names_the_field(
     site: Site, fields: dict[str, Any], error_field: str

@@ -246,3 +246,80 @@ def test_given_creates_racing_a_slow_jira_then_exactly_one_ticket(stack: Devstac
     assert len(keys) == 1, keys
     assert jira_issue_keys(stack) == list(keys)
     assert requests.get(f"{stack.api_url}/issues/raced", timeout=10).json()["jira"]["key"] in keys
+
+
+def test_given_jira_answering_429_to_the_create_then_it_is_resent_and_one_ticket_made(
+    stack: Devstack,
+) -> None:
+    """Issue 9.10: Jira refuses with 429 before doing anything, so the create is resent within
+    the invocation when Retry-After fits, and the caller sees the 201."""
+    credential_id = credential(stack)
+    fault(stack, method="POST", path=CREATE, status=429, headers={"Retry-After": "1"}, times=1)
+
+    response = api(stack, "POST", "/issues/limited/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 201, response.text
+    assert [r["status"] for r in jira_requests(stack, "POST", CREATE)] == [429, 201]
+    assert jira_issue_keys(stack) == [response.json()["jira"]["key"]]
+
+
+def test_given_jira_rate_limiting_past_the_invocation_then_503_with_retry_after_header(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    fault(stack, method="POST", path=CREATE, status=429, headers={"Retry-After": "90"}, times=1)
+
+    response = api(stack, "POST", "/issues/later/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "jira_rate_limited"
+    assert response.headers["Retry-After"] == "90"
+    assert response.json()["error"]["details"]["retry_after"] == 90
+    assert jira_issue_keys(stack) == []
+    again = api(stack, "POST", "/issues/later/ticket", ticket_body(credential_id))
+    assert again.status_code == 201, again.text
+
+
+def test_given_a_pending_create_then_the_409_sends_retry_after_as_a_header(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    left_claim(stack, "pending", uncertain_at={"N": str(time.time())})
+
+    response = api(stack, "POST", "/issues/pending/ticket", ticket_body(credential_id))
+
+    assert response.status_code == 409, response.text
+    assert response.json()["error"]["code"] == "create_outcome_pending"
+    assert response.headers["Retry-After"] == str(
+        response.json()["error"]["details"]["retry_after"]
+    )
+
+
+def test_given_a_description_longer_than_jira_allows_then_cut_and_the_whole_attached(
+    stack: Devstack,
+) -> None:
+    """Issue 9.11: Jira refuses rich text over 32,767 characters after everything else checked
+    out; the service sends what fits, says where it stopped, and attaches the whole."""
+    credential_id = credential(stack)
+    paragraphs = [f"Paragraph {index}: " + "detail " * 120 for index in range(50)]
+    markdown = "\n\n".join(paragraphs)
+    assert len(markdown) > 40_000
+
+    response = api(
+        stack, "POST", "/issues/long/ticket", ticket_body(credential_id, description=markdown)
+    )
+
+    assert response.status_code == 201, response.text
+    fields = jira_issue(stack, response.json()["jira"]["key"])["fields"]
+    description = fields["description"]
+    assert len(json.dumps(description, separators=(",", ":"), ensure_ascii=False)) <= 32_767
+    rendered = json.dumps(description)
+    assert "Paragraph 0:" in rendered
+    assert "Paragraph 49:" not in rendered
+    assert "description.md" in json.dumps(description["content"][-2])
+    assert "long" in json.dumps(description["content"][-1])
+    (attachment,) = fields["attachment"]
+    assert attachment["filename"] == "description.md"
+    assert jira(stack).get(attachment["content"], timeout=10).text == markdown
+    timeline = [line["text"] for line in api(stack, "GET", "/issues/long").json()["timeline"]]
+    assert any("description.md" in line for line in timeline), timeline

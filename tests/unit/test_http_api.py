@@ -233,7 +233,6 @@ def test_given_jira_project_refusal_when_mapped_then_jiras_words_are_in_the_mess
     [
         JiraUnavailable("GET /rest/api/3/myself: 503 Service Unavailable", status=503),
         JiraUnavailable("GET /rest/api/3/myself: connection refused"),
-        JiraRateLimited("GET /rest/api/3/myself: 429", status=429, retry_after=30.0),
     ],
 )
 def test_given_jira_outage_when_mapped_then_502_jira_unavailable(error: Exception) -> None:
@@ -241,6 +240,36 @@ def test_given_jira_outage_when_mapped_then_502_jira_unavailable(error: Exceptio
 
     assert response["statusCode"] == 502
     assert error_of(response)["code"] == "jira_unavailable"
+
+
+def test_given_jira_rate_limiting_when_mapped_then_503_with_retry_after_header() -> None:
+    """Issue 9.10: Jira refused before doing anything, so the caller may resend; the wait is
+    in the header that HTTP clients honour, not only in the body."""
+    response = error_response(
+        JiraRateLimited("POST /rest/api/3/issue: 429", status=429, retry_after=2.5)
+    )
+
+    assert response["statusCode"] == 503
+    assert error_of(response)["code"] == "jira_rate_limited"
+    assert error_of(response)["details"]["retry_after"] == 3
+    assert response["headers"]["Retry-After"] == "3"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        Conflict("pending", code="create_outcome_pending", retry_after=7),
+        JiraUnavailable("GET /x: 503", status=503, retry_after=7.0),
+    ],
+)
+def test_given_an_error_carrying_retry_after_then_the_header_says_it_too(error: Exception) -> None:
+    response = error_response(error)
+
+    assert response["headers"]["Retry-After"] == "7"
+
+
+def test_given_an_error_without_retry_after_then_no_header() -> None:
+    assert "Retry-After" not in error_response(Conflict("taken"))["headers"]
 
 
 def test_given_unexpected_bug_when_mapped_then_500_says_nothing_of_the_exception() -> None:

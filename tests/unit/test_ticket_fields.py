@@ -57,7 +57,9 @@ def issue(**overrides: Any) -> IssueInput:
 
 
 def test_given_a_plain_issue_then_every_field_is_filled() -> None:
-    fields = build_fields("f-1", issue(due_date="2030-01-02"), settings(labels=["appsec"]), meta())
+    fields = build_fields(
+        "f-1", issue(due_date="2030-01-02"), settings(labels=["appsec"]), meta()
+    ).fields
 
     assert fields["project"] == {"key": "SEC"}
     assert fields["issuetype"] == {"id": "10001"}
@@ -79,7 +81,7 @@ def test_given_a_name_with_newlines_and_300_chars_then_summary_is_one_line_of_25
 def test_given_fields_off_the_screen_then_defaults_are_left_out() -> None:
     bare = screen_of("1", {"summary": {"name": "Summary", "required": True}})
 
-    fields = build_fields("f", issue(due_date="2030-01-02"), settings(), bare)
+    fields = build_fields("f", issue(due_date="2030-01-02"), settings(), bare).fields
 
     assert set(fields) == {"project", "issuetype", "summary"}
 
@@ -134,7 +136,7 @@ def test_given_field_map_then_values_are_shaped_for_their_types() -> None:
         "customfield_14": {"value": ["a", "b"]},
     }
 
-    fields = build_fields("f-9", issue(), settings(field_map=field_map), screen)
+    fields = build_fields("f-9", issue(), settings(field_map=field_map), screen).fields
 
     assert fields["customfield_10"] == {"value": "critical"}
     assert fields["customfield_11"] == 7.5
@@ -168,3 +170,15 @@ def test_given_a_constant_object_then_it_is_sent_as_it_is() -> None:
     constant = FieldSource.model_validate({"value": {"id": "10020"}})
 
     assert shape_value({"id": "10020"}, {"type": "option"}, constant=constant) == {"id": "10020"}
+
+
+def test_given_a_description_too_large_for_the_issue_item_then_refused_before_any_call() -> None:
+    """Issue 9.11: 100,000 four-byte characters would make the issue item pass DynamoDB's 400 KB
+    limit, and the link write would fail after Jira made the ticket."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        IssueInput.model_validate({"name": "n", "description": "😀" * 60_000})
+
+    assert "200,000 bytes" in str(refused.value)
+    assert IssueInput.model_validate({"name": "n", "description": "😀" * 50_000})

@@ -41,10 +41,15 @@ def _parser() -> MarkdownIt:
 
 def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
     """An ADF doc of `markdown`, with `footer` as plain-text paragraphs at the end."""
-    content = _blocks(block_tree(_parser().parse(markdown)), "doc")
+    content = markdown_blocks(markdown)
     if footer:
         content.extend(plain_paragraphs(footer))
     return document(content)
+
+
+def markdown_blocks(markdown: str) -> list[Node]:
+    """The top-level ADF blocks of `markdown` (a doc's content)."""
+    return _blocks(block_tree(_parser().parse(markdown)), "doc")
 
 
 def _blocks(nodes: Sequence[Block], place: Place) -> list[Node]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -164,15 +165,29 @@ def _jira_error(error: JiraError) -> Response:
         reason = f": {said}" if said else ""
         return _error(422, "jira_refused", f"Jira refused (HTTP {error.status}){reason}", details)
     if isinstance(error, JiraRateLimited):
-        details["retry_after"] = error.retry_after
-        return _error(502, "jira_unavailable", "Jira is rate limiting: retry later", details)
+        # Jira refused before doing anything: the caller may send the same request again.
+        details["retry_after"] = math.ceil(error.retry_after) if error.retry_after else 1
+        return _error(
+            503,
+            "jira_rate_limited",
+            f"Jira is rate limiting: retry in {details['retry_after']} s",
+            details,
+        )
+    if error.retry_after is not None:
+        details["retry_after"] = math.ceil(error.retry_after)
     return _error(502, "jira_unavailable", f"Jira is unavailable: {error.message}", details)
 
 
 def _error(status: int, code: str, message: str, details: Mapping[str, Any]) -> Response:
-    return json_response(
+    """The error body; a ``retry_after`` in the details is also the ``Retry-After`` header,
+    which is what HTTP clients and API Gateway callers honour."""
+    response = json_response(
         status, {"error": {"code": code, "message": message, "details": dict(details)}}
     )
+    retry_after = details.get("retry_after")
+    if isinstance(retry_after, int | float) and retry_after >= 0:
+        response["headers"]["Retry-After"] = str(math.ceil(retry_after))
+    return response
 
 
 def _field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:

@@ -305,19 +305,21 @@ class JiraClient:
     def create_issue(
         self, fields: Mapping[str, Any], properties: Sequence[Mapping[str, Any]] = ()
     ) -> Issue:
-        """``POST /issue``: ``{id, key, self}``. Never retried: a create is not idempotent."""
+        """``POST /issue``: ``{id, key, self}``. Resent only after a 429 (nothing was made)."""
         body: dict[str, Any] = {"fields": dict(fields)}
         if properties:
             body["properties"] = [dict(item) for item in properties]
         return self._answer(Issue, "/rest/api/3/issue", "POST", json=body, expected=(201,))
 
-    def add_attachment(self, issue_key: str, filename: str, content: bytes) -> list[Any]:
+    def add_attachment(
+        self, issue_key: str, filename: str, content: bytes, media_type: str = "text/csv"
+    ) -> list[Any]:
         """Uploads one file; Jira wants the part named ``file`` and its XSRF opt-out header."""
         method, path = "POST", api_path("/rest/api/3/issue/{}/attachments", issue_key)
         data = self.request_json(
             method,
             path,
-            files={"file": (filename, content, "text/csv")},
+            files={"file": (filename, content, media_type)},
             headers={"X-Atlassian-Token": "no-check"},
             expected=(200,),
         )
@@ -336,7 +338,7 @@ class JiraClient:
     def transition(
         self, issue_key: str, transition_id: str, fields: Mapping[str, Any] | None = None
     ) -> None:
-        """Moves the issue through one transition (204). Not retried: a POST."""
+        """Moves the issue through one transition (204). A POST: resent only after a 429."""
         body: dict[str, Any] = {"transition": {"id": transition_id}}
         if fields:
             body["fields"] = dict(fields)
@@ -417,7 +419,8 @@ class JiraClient:
         """Send ``method`` to ``base_url + path``; the response when its status is ``expected``.
 
         Idempotent calls (by method, or ``idempotent=True``) are retried on connection errors,
-        timeouts, 429 and 502/503/504 up to ``retry.max_attempts`` times; others never are.
+        timeouts, 429 and 502/503/504 up to ``retry.max_attempts`` times; others only on 429,
+        which Jira sends before it processes anything.
         Raises a ``JiraError`` subclass otherwise.
         """
         method = method.upper()
@@ -445,7 +448,9 @@ class JiraClient:
                 failure = self._status_failure(method, path, outcome)
             if isinstance(failure.error, JiraRateLimited):
                 count("Jira_429")
-            wait = self._retry_wait(failure, attempt) if retry_allowed else None
+            # Jira answers 429 before doing anything, so even a create may be sent again.
+            resend = retry_allowed or isinstance(failure.error, JiraRateLimited)
+            wait = self._retry_wait(failure, attempt) if resend else None
             if wait is None:
                 logger.info(
                     "Jira call failed", method=method, path=path, error=failure.error.message

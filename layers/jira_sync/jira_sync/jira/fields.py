@@ -8,6 +8,7 @@ screen) is reported at once, every problem together, before any create is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jira_sync.adf.plain import plain_text_to_adf
@@ -40,9 +41,17 @@ def footer_of(issue_id: str) -> str:
     return f"Synced by jira-sync from issue {issue_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class CreateFields:
+    """The create's ``fields``, and the full description when Jira's limit cut it (to attach)."""
+
+    fields: dict[str, Any]
+    full_description: str | None = None
+
+
 def build_fields(
     issue_id: str, issue: IssueInput, settings: CredentialSettings, meta: CreateMeta
-) -> dict[str, Any]:
+) -> CreateFields:
     """The create's ``fields``; raises ``FieldsRefused`` listing every problem found."""
     screen = meta.fields
     fields: dict[str, Any] = {
@@ -51,12 +60,15 @@ def build_fields(
         "summary": summary_of(issue.name),
     }
     problems: list[dict[str, str]] = []
+    full_text: str | None = None
     if "description" in screen:
         # The Markdown parser loads with the first create, not with the handler: GET routes
         # and a create screen without a description never need it.
-        from jira_sync.adf.markdown import markdown_to_adf
+        from jira_sync.adf.limit import description_doc
 
-        fields["description"] = markdown_to_adf(issue.description, footer=footer_of(issue_id))
+        doc, cut = description_doc(issue.description, footer_of(issue_id))
+        fields["description"] = doc
+        full_text = issue.description if cut else None
     if "labels" in screen:
         fields["labels"] = list(dict.fromkeys([SERVICE_LABEL, *settings.labels]))
     if issue.due_date is not None and "duedate" in screen:
@@ -96,7 +108,7 @@ def build_fields(
     ]
     if missing or problems:
         raise _refusal(missing, problems, settings, meta)
-    return fields
+    return CreateFields(fields, full_text)
 
 
 def shape_value(value: Any, schema: Mapping[str, Any], *, constant: FieldSource) -> Any:

@@ -27,6 +27,7 @@ from jira_sync.errors import NotFound
 from jira_sync.models.credentials import IssueState, Severity
 
 MAX_DESCRIPTION = 100_000
+MAX_DESCRIPTION_BYTES = 200_000
 MAX_SNAPSHOT_ROWS = 10_000
 MAX_SNAPSHOT_COLUMNS = 200
 # Ids travel in DynamoDB keys, JQL strings and URLs: keep them to a safe alphabet.
@@ -58,6 +59,17 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _storable(value: str) -> str:
+    """The issue item holds the description, and a DynamoDB item holds at most 400 KB."""
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_DESCRIPTION_BYTES:
+        raise PydanticCustomError(
+            "too_large",
+            "must be at most 200,000 bytes as UTF-8 (the full text is kept with the issue; "
+            "Jira gets the first 32,767 characters and the whole as an attachment)",
+        )
+    return value
+
+
 _STRICT = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 Cell = StrictInt | StrictFloat | StrictBool | str | None
@@ -71,7 +83,10 @@ class IssueInput(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
     description: Annotated[
-        str, StringConstraints(max_length=MAX_DESCRIPTION), AfterValidator(_not_blank)
+        str,
+        StringConstraints(max_length=MAX_DESCRIPTION),
+        AfterValidator(_not_blank),
+        AfterValidator(_storable),
     ]
     due_date: date | None = None
     severity: Severity | None = None

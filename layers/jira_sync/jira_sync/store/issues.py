@@ -271,6 +271,11 @@ def record_attachment(
     _transact(items, "the issue changed while the snapshot was attached")
 
 
+def add_timeline(issue_id: str, *, now: datetime, text: str, source: str = "service") -> None:
+    """One timeline line on its own (a note about something already done)."""
+    _transact([timeline_put(issue_id, now, source, text)], "the timeline line was not written")
+
+
 def unlink_ticket(issue_id: str, link: JiraLink, *, now: datetime, timeline: str) -> None:
     """Removes the link and the issue's ``jira`` (Jira is not touched), in one transaction."""
     names = {"#jira": "jira", "#key": "key", "#version": "version"}
@@ -390,23 +395,29 @@ def change_state(
         raise VersionConflict(issue_id) from None
 
 
-def take_sync_lease(issue_id: str, token: str, *, now: float, until: float) -> bool:
+def take_sync_lease(issue_id: str, token: str, *, now: float, until: float) -> IssueRecord | None:
     """Takes the issue's outbound-sync lease (one at a time per issue, so Jira's final status
-    is the last state's); False while another live lease holds it."""
-    return _if_condition(
-        dynamodb_client().update_item,
-        TableName=table(),
-        Key=issue_key(issue_id),
-        UpdateExpression="SET #lease = :lease",
-        ConditionExpression=(
-            "attribute_exists(created_at) AND "
-            "(attribute_not_exists(#lease) OR #lease.#until < :now)"
-        ),
-        ExpressionAttributeNames={"#lease": "syncing", "#until": "until"},
-        ExpressionAttributeValues=to_item(
-            {":lease": {"token": token, "until": until}, ":now": now}
-        ),
-    )
+    is the last state's); returns the issue as it is under the lease (the same call reads it),
+    None while another live lease holds it."""
+    client = dynamodb_client()
+    try:
+        response = client.update_item(
+            TableName=table(),
+            Key=issue_key(issue_id),
+            UpdateExpression="SET #lease = :lease",
+            ConditionExpression=(
+                "attribute_exists(created_at) AND "
+                "(attribute_not_exists(#lease) OR #lease.#until < :now)"
+            ),
+            ExpressionAttributeNames={"#lease": "syncing", "#until": "until"},
+            ExpressionAttributeValues=to_item(
+                {":lease": {"token": token, "until": until}, ":now": now}
+            ),
+            ReturnValues="ALL_NEW",
+        )
+    except client.exceptions.ConditionalCheckFailedException:
+        return None
+    return _issue(response["Attributes"])
 
 
 def drop_sync_lease(issue_id: str, token: str) -> None:

@@ -110,7 +110,9 @@ def _sync_serialised(
     lease_until = time.time() + budget + LEASE_MARGIN_SECONDS
     give_up = time.monotonic() + budget / 2
     delay = LEASE_FIRST_POLL_SECONDS
-    while not store.take_sync_lease(record.issue_id, token, now=time.time(), until=lease_until):
+    while (
+        current := store.take_sync_lease(record.issue_id, token, now=time.time(), until=lease_until)
+    ) is None:
         if time.monotonic() + delay > give_up:
             outcome = Outcome(
                 "failed",
@@ -123,8 +125,7 @@ def _sync_serialised(
         time.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not a secret)
         delay = min(delay * 2, LEASE_LAST_POLL_SECONDS)
     try:
-        current = store.get_issue_item(record.issue_id)
-        if current is None or current.jira is None or current.jira.key != link.key:
+        if current.jira is None or current.jira.key != link.key:
             return Outcome("not_linked")
         if current.jira.credential_id != credential.credential_id:
             credential = load_credential(current.jira.credential_id)

@@ -72,6 +72,8 @@ class Created:
     adopted: bool
     # A second ticket Jira holds for the same issue (left in Jira, never linked).
     extra: str | None = None
+    # The whole Markdown when Jira's length limit cut the description: attached after the link.
+    full_description: str | None = None
 
 
 def create_ticket(
@@ -193,13 +195,13 @@ def _create_or_adopt(
                 return found
             _refuse_while_unsure(issue_id, unsure_since)
         meta = get_create_meta(client, credential.project_key, credential.issue_type)
-        fields = build_fields(issue_id, issue, credential, meta)
+        built = build_fields(issue_id, issue, credential, meta)
     except BaseException:
         store.release_claim(issue_id, token, uncertain_at=unsure_since)
         raise
     properties = [{"key": PROPERTY_KEY, "value": {"issue_id": issue_id}}]
     try:
-        answer = client.create_issue(fields, properties)
+        answer = client.create_issue(built.fields, properties)
     except JiraUnavailable as error:
         if not error.uncertain:
             store.release_claim(issue_id, token)
@@ -216,7 +218,7 @@ def _create_or_adopt(
     except BaseException:
         store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
         raise
-    return Created(answer.key, answer.id, adopted=False)
+    return Created(answer.key, answer.id, adopted=False, full_description=built.full_description)
 
 
 def _unsure_since(left: CreateClaim | None) -> float | None:
@@ -351,6 +353,8 @@ def _link(
             event_bus.DUPLICATE_FOUND,
             {"issue_id": issue_id, "kept": created.key, "extra": created.extra},
         )
+    if created.full_description is not None:
+        _attach_full_description(client, issue_id, link.key, created.full_description)
     if request.snapshot is not None:
         attachment = _attach(client, issue_id, link.key, request.snapshot)
         result = result.model_copy(update={"attachment": attachment})
@@ -406,6 +410,31 @@ def _attach(
     except Exception:
         logger.exception("snapshot outcome not recorded", issue_id=issue_id, jira_key=jira_key)
     return outcome
+
+
+def _attach_full_description(
+    client: JiraClient, issue_id: str, jira_key: str, markdown: str
+) -> None:
+    """Best effort, like the snapshot: the outcome goes to the timeline, never raised."""
+    from jira_sync.adf.limit import FULL_TEXT_FILENAME
+
+    try:
+        client.add_attachment(
+            jira_key, FULL_TEXT_FILENAME, markdown.encode("utf-8"), "text/markdown"
+        )
+        line = (
+            f"The description was longer than Jira allows: cut in {jira_key}, the full text "
+            f"attached as {FULL_TEXT_FILENAME}"
+        )
+    except JiraError as error:
+        line = (
+            f"The description was longer than Jira allows and was cut in {jira_key}; attaching "
+            f"the full text failed: {error.message}"
+        )
+    try:
+        store.add_timeline(issue_id, now=_now(), text=line)
+    except Exception:
+        logger.exception("description outcome not recorded", issue_id=issue_id, jira_key=jira_key)
 
 
 def _replay_or_refuse(
