@@ -189,16 +189,21 @@ def test_given_the_link_write_failing_after_the_create_then_the_next_create_adop
     from jira_sync.store.client import dynamodb_client
     from jira_sync.store.issues import get_issue_item
 
-    def fail_once(**_: Any) -> None:
+    def fail_once(params: dict[str, Any], **_: Any) -> None:
+        puts = [item["Put"]["Item"]["pk"]["S"] for item in params["TransactItems"] if "Put" in item]
+        if not any(pk.startswith("LINK#") for pk in puts):
+            return  # not the link's transaction
         dynamodb_client().meta.events.unregister(
-            "before-call.dynamodb.TransactWriteItems", fail_once
+            "before-parameter-build.dynamodb.TransactWriteItems", fail_once
         )
         raise ClientError(
             {"Error": {"Code": "InternalServerError", "Message": "injected"}},
             "TransactWriteItems",
         )
 
-    dynamodb_client().meta.events.register("before-call.dynamodb.TransactWriteItems", fail_once)
+    dynamodb_client().meta.events.register(
+        "before-parameter-build.dynamodb.TransactWriteItems", fail_once
+    )
     with pytest.raises(ClientError):
         tickets.create_ticket("linkless", ticket_request(credential_id))
 

@@ -160,6 +160,8 @@ class CreateClaim(BaseModel):
 
     token: str
     request_hash: str
+    # The credential the create runs through (absent on claims made before it was recorded).
+    credential_id: str | None = None
     until: float
     # The latest moment a create whose outcome is unknown was in flight (epoch seconds): until
     # Jira's request lifetime and search settle time have passed, "not found" proves nothing.

@@ -10,7 +10,9 @@ expression mentions. Moto does not check this, DynamoDB Local and DynamoDB do.
 
 from __future__ import annotations
 
+import random
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,6 +29,8 @@ _EXPRESSIONS = (
     "ProjectionExpression",
 )
 _PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
+CONFLICT_ATTEMPTS = 5
+_CONFLICT_CODES = frozenset({"None", "TransactionConflict"})
 
 
 def bound(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,9 +54,24 @@ def bound(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def transact(items: Sequence[TransactWriteItemTypeDef]) -> None:
     """One TransactWriteItems, each write bound; raises the client's
-    ``TransactionCanceledException`` as it comes."""
+    ``TransactionCanceledException`` as it comes, except one cancelled only because another
+    transaction held an item (``TransactionConflict``): that is tried again, a few times, after
+    a short random wait, as the conflict says nothing about the data."""
     writes: list[Any] = [
         {kind: bound(cast("Mapping[str, Any]", write)) for kind, write in item.items()}
         for item in items
     ]
-    dynamodb_client().transact_write_items(TransactItems=writes)
+    client = dynamodb_client()
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            client.transact_write_items(TransactItems=writes)
+            return
+        except client.exceptions.TransactionCanceledException as error:
+            codes = {
+                reason.get("Code", "None")
+                for reason in error.response.get("CancellationReasons", [])
+            }
+            only_conflicts = "TransactionConflict" in codes and codes <= _CONFLICT_CODES
+            if not only_conflicts or attempt == CONFLICT_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0.005, 0.02 * 2**attempt))  # noqa: S311 (jitter)

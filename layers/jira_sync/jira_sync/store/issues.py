@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict
 from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, TimelineEntry
+from jira_sync.store import memberships
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
 from jira_sync.store.credentials import CREDENTIAL_PK, links_partition
@@ -70,7 +71,13 @@ class ClaimRefused(Exception):
 
 
 def claim_create(
-    issue_id: str, *, token: str, request_hash: str, now: datetime, until: float
+    issue_id: str,
+    *,
+    token: str,
+    request_hash: str,
+    credential_id: str,
+    now: datetime,
+    until: float,
 ) -> IssueRecord | None:
     """Takes the create claim of an unlinked issue (a new issue gets a bare claim item).
 
@@ -100,6 +107,7 @@ def claim_create(
                             ":claim": {
                                 "token": token,
                                 "request_hash": request_hash,
+                                "credential_id": credential_id,
                                 "until": until,
                             },
                             ":now": now.timestamp(),
@@ -241,6 +249,7 @@ def link_ticket(
                 "ExpressionAttributeValues": to_item(values),
             }
         },
+        memberships.as_link(link.credential_id, issue_id, link.key),
         timeline_put(issue_id, now, "service", timeline),
         # A millisecond apart each, so the lines read in this order.
         *(
@@ -303,6 +312,7 @@ def unlink_ticket(issue_id: str, link: JiraLink, *, now: datetime, timeline: str
                 ),
             }
         },
+        memberships.leave(link.credential_id, issue_id),
         timeline_put(issue_id, now, "api", timeline),
     ]
     _transact(items, "the issue changed meanwhile: read it again")
@@ -586,6 +596,8 @@ def apply_webhook(
     issue_update = _issue_webhook_update(link, issue_changes, unlink, now)
     if issue_update is not None:
         items.append(issue_update)
+    if unlink:
+        items.append(memberships.leave(link.credential_id, link.issue_id))
     if timeline is not None:
         items.append(timeline_put(link.issue_id, now, "jira", timeline))
     client = dynamodb_client()

@@ -33,8 +33,12 @@ from jira_sync.models.credentials import (
 )
 from jira_sync.models.jira import Account
 from jira_sync.settings import get_settings
+from jira_sync.store import issues as issues_store
+from jira_sync.store import memberships
 from jira_sync.usecases.connection import load_credential, secret_of
 
+# A fence a crashed delete leaves stops creates this long at most.
+FENCE_SECONDS = 60.0
 RemainingTime = Callable[[], float]
 Resolver = Callable[[str], list[str]]
 
@@ -150,15 +154,56 @@ def update_credential(
 
 
 def delete_credential(credential_id: str) -> None:
-    """Deletes the credential and its secret; refused while tickets are linked through it."""
+    """Deletes the credential and its secret; refused (409, listing the issue ids) while any
+    ticket is linked or any create claim is held through it.
+
+    Atomic with respect to creates: the credential is fenced first, so no create can join it
+    after the members are read; the fence is lifted if the delete is refused.
+    """
     load_credential(credential_id)
-    if store.has_links(credential_id):
-        raise Conflict(
-            "tickets are linked through this credential: unlink them first",
-            code="credential_in_use",
-        )
-    store.delete_credential(credential_id)
+    token = uuid.uuid4().hex
+    now = datetime.now(UTC).timestamp()
+    memberships.fence(credential_id, token, now=now, until=now + FENCE_SECONDS)
+    try:
+        held = _held_issues(credential_id)
+        if held:
+            listed = held[: memberships.MAX_LISTED]
+            more = " and more" if len(held) > len(listed) else ""
+            raise Conflict(
+                f"issues are linked or being created through this credential "
+                f"({', '.join(listed[:5])}{', ...' if len(listed) > 5 else ''}{more}): unlink "
+                "them (DELETE /issues/{issue_id}/ticket) or let their creates finish first",
+                code="credential_in_use",
+                issue_ids=listed,
+            )
+        store.delete_credential(credential_id)
+    except BaseException:
+        memberships.unfence(credential_id, token)
+        raise
     secret_store.delete_secret(credential_id)
+
+
+def _held_issues(credential_id: str) -> list[str]:
+    """The issues whose link or create claim is through the credential, as their items say
+    (strongly consistent); members no issue backs any more are dropped."""
+    held: list[str] = []
+    stale: list[str] = []
+    for member in memberships.members(credential_id):
+        issue_id = member["issue_id"]
+        if member["kind"] == "link_item":
+            held.append(issue_id)
+            continue
+        record = issues_store.get_issue_item(issue_id)
+        if record is not None and record.jira is not None:
+            ours = record.jira.credential_id == credential_id
+        elif record is not None and record.creating is not None:
+            # A claim from before claims named their credential counts as ours.
+            ours = record.creating.credential_id in (None, credential_id)
+        else:
+            ours = False
+        (held if ours else stale).append(issue_id)
+    memberships.drop_stale(credential_id, stale)
+    return held
 
 
 def validate_credential(

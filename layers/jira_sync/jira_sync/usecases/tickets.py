@@ -51,6 +51,7 @@ from jira_sync.observability import count, logger
 from jira_sync.settings import get_settings
 from jira_sync.snapshot_csv import rows_to_csv
 from jira_sync.store import issues as store
+from jira_sync.store import memberships
 from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
@@ -63,6 +64,21 @@ UPLOAD_UNCONFIRMED = AttachmentOutcome(status="failed", error="the upload was no
 NO_ATTACHMENT = AttachmentOutcome(status="none")
 # The scoped-token gateway URL -> the site's own URL (it does not change; the bound is for memory).
 _site_urls: ContainerCache[str, str] = ContainerCache(maxsize=64, ttl=3600.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The create claim this request holds on an issue, taken through one credential."""
+
+    issue_id: str
+    token: str
+    credential_id: str
+
+    def release(self, *, uncertain_at: float | None = None) -> None:
+        """Gives the claim up; with nothing possibly in Jira, the credential's member too."""
+        store.release_claim(self.issue_id, self.token, uncertain_at=uncertain_at)
+        if uncertain_at is None:
+            memberships.leave_now(self.credential_id, self.issue_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +125,26 @@ def _create_ticket(
             issue_id,
             token=token,
             request_hash=request_hash,
+            credential_id=credential.credential_id,
             now=now,
             until=now.timestamp() + CLAIM_SECONDS,
         )
     except store.ClaimRefused as refused:
         return "replayed", _replay_or_refuse(issue_id, refused.current, request_hash)
     left = None if previous is None else previous.creating
+    claim = Claim(issue_id, token, credential.credential_id)
     try:
-        client = credential_client(credential, remaining_time)
+        # Before any Jira call: a credential being deleted refuses the create here.
+        memberships.join(credential.credential_id, issue_id)
     except BaseException:
         store.release_claim(issue_id, token, uncertain_at=_unsure_since(left))
         raise
-    created = _create_or_adopt(client, credential, issue_id, request.issue, token, left)
+    try:
+        client = credential_client(credential, remaining_time)
+    except BaseException:
+        claim.release(uncertain_at=_unsure_since(left))
+        raise
+    created = _create_or_adopt(client, credential, request.issue, claim, left)
     known_state = previous.state if previous is not None and previous.created_at else "open"
     state = request.issue.state or known_state
     result = _link(client, credential, issue_id, request, created, token, request_hash, state)
@@ -163,9 +187,8 @@ def get_issue(issue_id: str) -> IssueView:
 def _create_or_adopt(
     client: JiraClient,
     credential: StoredCredential,
-    issue_id: str,
     issue: IssueInput,
-    token: str,
+    claim: Claim,
     left: CreateClaim | None,
 ) -> Created:
     """The Jira ticket of the issue: adopted (one an earlier create made) or created now.
@@ -175,6 +198,7 @@ def _create_or_adopt(
     Every way out but success releases the claim: removed when Jira surely has no ticket of
     ours, expired with what is known (an uncertain moment, a made ticket) when it might.
     """
+    issue_id = claim.issue_id
     unsure_since = _unsure_since(left)
     try:
         if left is not None and left.created is not None:
@@ -197,26 +221,26 @@ def _create_or_adopt(
         meta = get_create_meta(client, credential.project_key, credential.issue_type)
         built = build_fields(issue_id, issue, credential, meta)
     except BaseException:
-        store.release_claim(issue_id, token, uncertain_at=unsure_since)
+        claim.release(uncertain_at=unsure_since)
         raise
     properties = [{"key": PROPERTY_KEY, "value": {"issue_id": issue_id}}]
     try:
         answer = client.create_issue(built.fields, properties)
     except JiraUnavailable as error:
         if not error.uncertain:
-            store.release_claim(issue_id, token)
+            claim.release()
             raise
-        return _resolve_uncertain(client, credential, issue_id, token, error)
+        return _resolve_uncertain(client, credential, issue_id, claim.token, error)
     except JiraRejected:
         # The cached screen may be stale (a field made required meanwhile): fetch it next time.
         forget(client, credential.project_key, credential.issue_type)
-        store.release_claim(issue_id, token)
+        claim.release()
         raise
     except JiraError:
-        store.release_claim(issue_id, token)
+        claim.release()
         raise
     except BaseException:
-        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
+        claim.release(uncertain_at=_now().timestamp())
         raise
     return Created(answer.key, answer.id, adopted=False, full_description=built.full_description)
 
