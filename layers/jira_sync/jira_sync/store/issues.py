@@ -496,9 +496,9 @@ def record_jira_status(
 def read_for_webhook(
     credential_id: str, base_url: str, jira_key: str
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The credential item and the ticket's link item as plain JSON, in one BatchGetItem
-    (strongly consistent). Not parsed into models: the webhook path parses them only once the
-    signature holds, so that a forged delivery costs the same whether they exist or not."""
+    """The credential item and the ticket's link item as DynamoDB returned them, in one
+    BatchGetItem (strongly consistent). Not decoded: the webhook path decodes them (``plain``)
+    only once the signature holds, so a forged delivery costs the same whether they exist."""
     credential_key: dict[str, AttributeValueTypeDef] = {
         "pk": {"S": CREDENTIAL_PK},
         "sk": {"S": credential_id},
@@ -515,9 +515,9 @@ def read_for_webhook(
     link: dict[str, Any] | None = None
     for item in found:
         if item["pk"].get("S") == CREDENTIAL_PK:
-            credential = from_item(item)
+            credential = item
         else:
-            link = from_item(item)
+            link = item
     return credential, link
 
 
@@ -655,6 +655,11 @@ def _assignments(
             values[f":c{index}"] = value
             sets.append(f"#c{index} = :c{index}")
     return names, values, sets, removes
+
+
+def plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw item of ``read_for_webhook`` as plain JSON."""
+    return from_item(item)
 
 
 def _link_attributes(link: JiraLink) -> dict[str, Any]:

@@ -129,7 +129,7 @@ def _verify(
 ) -> bool:
     secret = None
     if credential_item is not None:
-        version = str(credential_item.get("secret_version", ""))
+        version = str((credential_item.get("secret_version") or {}).get("S", ""))
         stored = secret_store.get_secret(credential_id, version).webhook_secret
         secret = None if stored is None else stored.get_secret_value()
     matched = verify_signature(secret or _DUMMY_SECRET, body, signature or _NO_SIGNATURE)
@@ -193,7 +193,7 @@ def _take(
     if delivery_id is not None and not _DELIVERY_ID.fullmatch(delivery_id):
         delivery_id = None
     body_sha = hashlib.sha256(body).hexdigest()
-    credential = StoredCredential.model_validate(credential_item)
+    credential = StoredCredential.model_validate(store.plain(credential_item))
     for attempt in range(MAX_WRITE_ATTEMPTS):
         if attempt:
             fresh_credential, link_item = store.read_for_webhook(
@@ -201,10 +201,10 @@ def _take(
             )
             if fresh_credential is None:
                 return "unknown_credential"
-            credential = StoredCredential.model_validate(fresh_credential)
+            credential = StoredCredential.model_validate(store.plain(fresh_credential))
         if link_item is None:
             return "not_linked"
-        link = LinkRecord.model_validate(link_item)
+        link = LinkRecord.model_validate(store.plain(link_item))
         if link.credential_id != credential_id:
             return "foreign_link"
         outcome = _apply(payload, credential, link, delivery_id, body_sha)
