@@ -122,6 +122,15 @@ def run(stack: Devstack, args: argparse.Namespace) -> dict[str, Any]:
         json={"requests_per_second": args.rate, "burst": args.burst},
         timeout=10,
     ).raise_for_status()
+    # One warm worker per caller first, as a busy deployment has: the run measures how Jira's
+    # allowed rate is used, not how long the devstack takes to start worker processes.
+    with ThreadPoolExecutor(max_workers=args.callers) as pool:
+        list(
+            pool.map(
+                lambda i: requests.get(f"{stack.api_url}/issues/warm-{i}", timeout=60),
+                range(args.callers),
+            )
+        )
     requests.delete(f"{stack.jira_url}/_emulator/requests", timeout=10)
     tally = Tally()
     ids = [f"rl-{index}" for index in range(args.creates)]
