@@ -136,6 +136,7 @@ def main() -> None:
             "project_key": "SEC",
             "webhook_secret": WEBHOOK_SECRET,
             "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
+            "remediation_map": {"pull_request_merged": "resolved"},
         }
         created = credentials.lambda_handler(
             event("POST", "/credentials", "/credentials", {}, body), Context()
@@ -242,6 +243,44 @@ def main() -> None:
         new_container()
         measure("webhook, cold container", webhook(1))
         measure("webhook, warm", webhook(2))
+
+        remediation: ModuleType = importlib.import_module("functions.remediation.app")
+
+        def merged(issue_id: str) -> Callable[[], None]:
+            def run() -> None:
+                bus_event = {
+                    "id": f"bench-{issue_id}",
+                    "detail-type": "Remediation Pull Request Merged",
+                    "source": "findings",
+                    "detail": {
+                        "issue_id": issue_id,
+                        "pull_request": {
+                            "url": "https://github.com/acme/api/pull/7",
+                            "title": "Escape q",
+                            "repository": "acme/api",
+                            "number": 7,
+                        },
+                    },
+                }
+                record = {
+                    "messageId": f"m-{issue_id}",
+                    "receiptHandle": "r",
+                    "body": json.dumps(bus_event),
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:remediation",
+                    "awsRegion": "us-east-1",
+                }
+                answer = remediation.lambda_handler({"Records": [record]}, Context())
+                assert answer == {"batchItemFailures": []}, answer
+
+            return run
+
+        merged("cold")()  # caches the transitions from In Progress
+        jira_calls(jira)
+        counter.take()
+        measure("PR merged, warm (transition known)", merged("warm"))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ def by_default() -> dict[str, set[str]]:
 def test_given_the_default_stack_then_no_handler_loads_the_xray_sdk(
     by_default: dict[str, set[str]],
 ) -> None:
-    assert set(by_default) == {"credentials", "tickets", "transitions", "webhooks"}
+    assert set(by_default) == {"credentials", "remediation", "tickets", "transitions", "webhooks"}
     for name, modules in by_default.items():
         assert not modules & NEVER_BY_DEFAULT, name
 

@@ -238,6 +238,8 @@ def test_given_a_delivery_retried_then_nothing_is_written_twice(stack: Devstack)
     credential, key = setup(stack)
     transition(stack, key, "In Progress")
     wait_for(lambda: issue(stack)["state"] == "in progress", "the first delivery")
+    # Every delivery answered (the ticket's jira:issue_created too), so only the retry can write.
+    wait_for(lambda: all(d["outcome"] == "delivered" for d in deliveries(stack)), "all deliveries")
     delivery = deliveries(stack, "jira:issue_updated")[0]
     before = table(stack)
 

@@ -67,6 +67,9 @@ class Settings(BaseModel):
     # Jira waits seconds for a webhook's answer, and a late answer is a lost 503.
     table_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     table_max_attempts: int = Field(default=3, ge=1, le=10)
+    # The longest Retry-After a Jira call waits for inside an invocation. The remediation
+    # function sets 0: its queue waits instead (the message's visibility), not the function.
+    jira_max_wait_seconds: float = Field(default=60.0, ge=0, le=600)
     stage: str = "dev"
 
     @classmethod

@@ -26,6 +26,7 @@ TICKET_UNLINKED = "Jira Ticket Unlinked"
 DUPLICATE_FOUND = "Jira Duplicate Found"
 STATE_CHANGED = "Issue State Changed"
 SYNC_FAILED = "Jira Sync Failed"
+PULL_REQUEST_REFERENCE = "Pull Request Jira Reference"
 
 
 @once

@@ -10,23 +10,31 @@ import hashlib
 
 from jira_sync.caching import ContainerCache
 from jira_sync.jira.client import JiraClient, RemainingTime
+from jira_sync.jira.retry import RetryPolicy
 
 MAX_CACHED_CLIENTS = 16
 
-_clients: ContainerCache[tuple[str, str, str], JiraClient] = ContainerCache(
+_clients: ContainerCache[tuple[str, str, str, float | None], JiraClient] = ContainerCache(
     maxsize=MAX_CACHED_CLIENTS, on_evict=lambda client: client.session.close()
 )
 
 
 def get_client(
-    base_url: str, email: str, api_token: str, remaining_time: RemainingTime | None = None
+    base_url: str,
+    email: str,
+    api_token: str,
+    remaining_time: RemainingTime | None = None,
+    *,
+    max_wait: float | None = None,
 ) -> JiraClient:
     """The cached client of this credential, bounded by ``remaining_time`` when given.
 
     Without ``remaining_time`` the cached client itself is returned; with it, a
-    ``with_deadline`` view that shares the cached session.
+    ``with_deadline`` view that shares the cached session. ``max_wait`` is the longest
+    ``Retry-After`` its calls wait for (the retry policy's default when None).
     """
     base = base_url.rstrip("/")
-    key = (base, email, hashlib.sha256(api_token.encode("utf-8")).hexdigest())
-    client = _clients.get_or_put(key, lambda: JiraClient(base, email, api_token))
+    key = (base, email, hashlib.sha256(api_token.encode("utf-8")).hexdigest(), max_wait)
+    retry = RetryPolicy() if max_wait is None else RetryPolicy(max_retry_after=max_wait)
+    client = _clients.get_or_put(key, lambda: JiraClient(base, email, api_token, retry=retry))
     return client if remaining_time is None else client.with_deadline(remaining_time)

@@ -29,6 +29,8 @@ from pydantic_core import PydanticCustomError
 IssueState = Literal["open", "in progress", "closed", "resolved"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 # Issue attributes a Jira field can be filled from (the issue of POST /issues/{id}/ticket).
+# Remediation events that may move an issue (the keys of a credential's remediation_map).
+RemediationEvent = Literal["pull_request_opened", "pull_request_merged"]
 IssueAttribute = Literal["issue_id", "name", "description", "due_date", "severity", "state"]
 
 DEFAULT_ISSUE_TYPE = "Task"
@@ -245,6 +247,8 @@ class CredentialSettings(BaseModel):
     labels: list[Label] = Field(default_factory=list, max_length=MAX_ITEMS)
     components: list[JiraName] = Field(default_factory=list, max_length=MAX_ITEMS)
     field_map: FieldMap = Field(default_factory=dict)
+    # The state a remediation event moves the issue to; none: the event only comments.
+    remediation_map: dict[RemediationEvent, IssueState] = Field(default_factory=dict)
 
     def status_names(self) -> list[str]:
         """Every Jira status name the settings refer to, in first-seen order."""
@@ -284,6 +288,7 @@ class CredentialPatch(BaseModel):
     labels: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
     components: list[JiraName] | None = Field(default=None, max_length=MAX_ITEMS)
     field_map: FieldMap | None = None
+    remediation_map: dict[RemediationEvent, IssueState] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -361,6 +361,7 @@ def change_state(
     echo_status: str | None = None,
     now: datetime,
     timeline: str | None,
+    source: str = "api",
 ) -> None:
     """Sets the issue's state (and its link's copy) if the issue is still at
     ``expected_version``; raises ``VersionConflict`` otherwise. ``echo_status`` is the Jira
@@ -397,7 +398,7 @@ def change_state(
             }
         )
     if timeline is not None:
-        items.append(timeline_put(issue_id, now, "api", timeline))
+        items.append(timeline_put(issue_id, now, source, timeline))
     client = dynamodb_client()
     try:
         transact(items)

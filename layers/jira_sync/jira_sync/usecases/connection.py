@@ -12,6 +12,7 @@ from jira_sync.errors import NotFound
 from jira_sync.jira.cache import get_client
 from jira_sync.jira.client import JiraClient
 from jira_sync.models.credentials import StoredCredential
+from jira_sync.settings import get_settings
 
 RemainingTime = Callable[[], float]
 
@@ -36,7 +37,8 @@ def credential_client(
 ) -> JiraClient:
     """The container's Jira client of a stored credential (its token read through the cache)."""
     token = secret_of(credential).api_token.get_secret_value()
-    return get_client(credential.url, credential.email, token, remaining_time)
+    wait = get_settings().jira_max_wait_seconds
+    return get_client(credential.url, credential.email, token, remaining_time, max_wait=wait)
 
 
 def _is_uuid(value: str) -> bool:

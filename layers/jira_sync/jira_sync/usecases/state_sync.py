@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from jira_sync.aws import event_bus
 from jira_sync.errors import Conflict, NotFound
@@ -37,6 +37,7 @@ from jira_sync.store import issues as store
 from jira_sync.usecases.connection import credential_client, load_credential
 
 RemainingTime = Callable[[], float]
+Origin = Literal["api", "remediation"]
 
 MAX_LOCAL_ATTEMPTS = 3
 # The issue's sync lease: polled from 20 ms doubling to 400 ms; without a deadline (callers in
@@ -67,11 +68,16 @@ class CannotFill(Exception):
 
 
 def change_state(
-    issue_id: str, state: IssueState, *, remaining_time: RemainingTime | None = None
+    issue_id: str,
+    state: IssueState,
+    *,
+    remaining_time: RemainingTime | None = None,
+    origin: Origin = "api",
 ) -> StateChangeResult:
-    """Applies ``state`` to the issue, then to its ticket; returns the 200 body."""
+    """Applies ``state`` to the issue, then to its ticket; returns the 200 body. ``origin``
+    says who asked: ``api`` (PUT /issues/{id}/state) or ``remediation`` (an event)."""
     check_issue_id(issue_id)
-    record, previous, credential = _apply_locally(issue_id, state)
+    record, previous, credential = _apply_locally(issue_id, state, origin)
     link = record.jira
     if previous != state:
         event_bus.publish(
@@ -80,7 +86,7 @@ def change_state(
                 "issue_id": issue_id,
                 "from": previous,
                 "to": state,
-                "origin": "api",
+                "origin": origin,
                 "jira_key": None if link is None else link.key,
             },
         )
@@ -135,7 +141,7 @@ def _sync_serialised(
 
 
 def _apply_locally(
-    issue_id: str, state: IssueState
+    issue_id: str, state: IssueState, origin: Origin
 ) -> tuple[IssueRecord, str, StoredCredential | None]:
     """The optimistic-locked local write, retried when another write came between."""
     credentials: dict[str, StoredCredential] = {}
@@ -160,6 +166,7 @@ def _apply_locally(
                 echo_status=echo,
                 now=_now(),
                 timeline=line,
+                source="api" if origin == "api" else "events",
             )
         except store.VersionConflict:
             continue

@@ -1,0 +1,74 @@
+"""Lambda handler of the remediation queue (SQS, batches of up to 10, partial failures).
+
+A message whose event failed transiently is reported back in ``batchItemFailures`` so SQS
+delivers it again; when Jira said how long to wait (``Retry-After``), the message's visibility
+is set to that first, instead of sleeping in the function. After 5 receives the queue moves a
+message to its dead-letter queue. Events that can never succeed are acknowledged (and
+published as ``Jira Sync Failed`` by the use case).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from jira_sync.aws.http_api import remaining_time
+from jira_sync.caching import once
+from jira_sync.observability import count, lambda_entry, logger
+from jira_sync.usecases import remediation
+
+# SQS refuses a visibility timeout over 12 hours.
+MAX_VISIBILITY_SECONDS = 12 * 3600
+
+# A batch that failed whole is reported like any other: each message in batchItemFailures.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+
+@once
+def _sqs() -> Any:
+    return boto3.client("sqs")
+
+
+@lambda_entry()
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    deadline = remaining_time(context)
+
+    def record_handler(record: SQSRecord) -> str:
+        try:
+            return remediation.handle(record.body, remaining_time=deadline)
+        except remediation.RetryLater as later:
+            count("Remediation_retry")
+            logger.warning("remediation event retried later", reason=str(later))
+            if later.seconds is not None:
+                _come_back_in(record, later.seconds)
+            raise
+
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
+
+
+def _come_back_in(record: SQSRecord, seconds: float) -> None:
+    """Makes the message visible again after ``seconds`` (best effort: the queue's own
+    visibility timeout applies if this fails)."""
+    _, _, _, region, account, name = record.event_source_arn.split(":", 5)
+    try:
+        client = _sqs()
+        url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        client.change_message_visibility(
+            QueueUrl=url,
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(seconds))),
+        )
+    except Exception:
+        logger.exception("the message's visibility could not be changed", region=region)

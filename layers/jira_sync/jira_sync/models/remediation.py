@@ -1,0 +1,40 @@
+"""The EventBridge events the remediation function takes, as SQS delivers them (the body).
+
+The envelope is EventBridge's; ``id`` is the event's identity across SQS redeliveries (the
+SQS message id changes on each). Extra fields are ignored, as EventBridge adds some.
+"""
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+IssueId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class PullRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    url: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    title: Annotated[str, StringConstraints(max_length=1024)] = ""
+    repository: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    number: int = Field(ge=0)
+
+
+class PullRequestDetail(BaseModel):
+    """``detail`` of ``Remediation Pull Request Opened`` and ``... Merged``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    issue_id: IssueId
+    pull_request: PullRequest
+
+
+class BusEvent(BaseModel):
+    """EventBridge's envelope."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    detail_type: str = Field(alias="detail-type")
+    source: str
+    detail: dict[str, Any]

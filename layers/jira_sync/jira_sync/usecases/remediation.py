@@ -1,0 +1,160 @@
+"""Remediation events: a pull request opened or merged for a finding comments on its ticket
+and moves the issue as ``PUT /issues/{id}/state`` would, exactly once per event.
+
+Each effect is marked done under the event's id (``store/event_marks``) right after it
+happened, so a redelivered event skips what is done: a comment, a transition, the timeline
+line. What is left is a comment whose answer was lost before its marker was written: the
+comment carries the property ``jira-sync`` = ``{"event_id": ...}`` for finding it again.
+
+Failures are sorted for the SQS caller: ``RetryLater`` (Jira unavailable or rate limited: the
+message comes back, after Jira's ``Retry-After`` when it gave one) and ``Refused`` (the event
+can never succeed: acknowledged, published as ``Jira Sync Failed``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import ValidationError
+
+from jira_sync.adf.nodes import Mark, Node, document, paragraph, text
+from jira_sync.aws import event_bus
+from jira_sync.errors import DomainError
+from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraUnavailable
+from jira_sync.models.credentials import RemediationEvent
+from jira_sync.models.remediation import BusEvent, PullRequest, PullRequestDetail
+from jira_sync.observability import count, logger
+from jira_sync.store import event_marks
+from jira_sync.store import issues as store
+from jira_sync.usecases import state_sync
+from jira_sync.usecases.connection import credential_client, load_credential
+
+RemainingTime = Callable[[], float]
+Outcome = Literal["done", "duplicate", "refused"]
+
+PULL_REQUEST_EVENTS: dict[str, RemediationEvent] = {
+    "Remediation Pull Request Opened": "pull_request_opened",
+    "Remediation Pull Request Merged": "pull_request_merged",
+}
+_VERB = {"pull_request_opened": "opened", "pull_request_merged": "merged"}
+PROPERTY_KEY = "jira-sync"
+
+
+class RetryLater(Exception):
+    """Transient: the message should come back, after ``seconds`` when Jira said."""
+
+    def __init__(self, reason: str, seconds: float | None) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class Refused(Exception):
+    """Permanent: the event can never succeed as it is."""
+
+
+def handle(body: str, *, remaining_time: RemainingTime | None = None) -> Outcome:
+    """One SQS message's body; raises ``RetryLater``, or returns (``refused`` is acknowledged
+    and published as ``Jira Sync Failed``)."""
+    try:
+        event = BusEvent.model_validate_json(body)
+    except ValidationError:
+        return _refuse(None, None, "the message is not an EventBridge event")
+    kind = PULL_REQUEST_EVENTS.get(event.detail_type)
+    if kind is None:
+        return _refuse(event, None, f"no handler for {event.detail_type!r}")
+    try:
+        detail = PullRequestDetail.model_validate(event.detail)
+    except ValidationError as error:
+        where = ", ".join(".".join(map(str, e["loc"])) for e in error.errors())
+        return _refuse(event, None, f"the event's detail is not a pull request event ({where})")
+    try:
+        return _pull_request(event, kind, detail, remaining_time)
+    except (JiraRateLimited, JiraUnavailable) as error:
+        raise RetryLater(error.message, error.retry_after) from None
+    except (JiraError, DomainError, Refused) as error:
+        reason = error.message if isinstance(error, JiraError | DomainError) else str(error)
+        return _refuse(event, detail.issue_id, reason)
+
+
+def _pull_request(
+    event: BusEvent,
+    kind: RemediationEvent,
+    detail: PullRequestDetail,
+    remaining_time: RemainingTime | None,
+) -> Outcome:
+    steps = event_marks.done(event.id)
+    if event_marks.RECORDED in steps:
+        count("Remediation_duplicate")
+        return "duplicate"
+    issue_id, pull = detail.issue_id, detail.pull_request
+    record = store.get_issue_item(issue_id)
+    if record is None or record.created_at is None:
+        raise Refused(f"no issue {issue_id}")
+    line = f"Pull request {_VERB[kind]}: {pull.repository}#{pull.number} {pull.title} ({pull.url})"
+    link = record.jira
+    if link is None:
+        event_marks.record(event.id, issue_id, line.strip(), _now())
+        count("Remediation_recorded")
+        return "done"
+    credential = load_credential(link.credential_id)
+    if "comment" not in steps:
+        client = credential_client(credential, remaining_time)
+        client.add_comment(
+            link.key,
+            comment_of(kind, pull),
+            [{"key": PROPERTY_KEY, "value": {"event_id": event.id}}],
+        )
+        event_marks.mark(event.id, "comment", _now())
+    state = credential.remediation_map.get(kind)
+    if state is not None and "transition" not in steps:
+        state_sync.change_state(
+            issue_id, state, remaining_time=remaining_time, origin="remediation"
+        )
+        event_marks.mark(event.id, "transition", _now())
+    event_bus.publish(
+        event_bus.PULL_REQUEST_REFERENCE,
+        {
+            "issue_id": issue_id,
+            "pull_request_url": pull.url,
+            "jira_key": link.key,
+            "browse_url": link.browse_url,
+        },
+    )
+    event_marks.record(event.id, issue_id, line.strip(), _now())
+    count("Remediation_applied")
+    logger.info("remediation event applied", issue_id=issue_id, jira_key=link.key, kind=kind)
+    return "done"
+
+
+def comment_of(kind: RemediationEvent, pull: PullRequest) -> Node:
+    """``Pull request merged: repository#number title`` with the number linking to the PR."""
+    reference = f"{pull.repository}#{pull.number}"
+    content = [
+        *text(f"Pull request {_VERB[kind]}: "),
+        *text(reference, (Mark("link", href=pull.url),)),
+    ]
+    if pull.title:
+        content += text(f" {pull.title}")
+    return document([paragraph(content)])
+
+
+def _refuse(event: BusEvent | None, issue_id: str | None, reason: str) -> Outcome:
+    logger.warning("remediation event refused", reason=reason, event_id=event and event.id)
+    count("Remediation_refused")
+    event_bus.publish(
+        event_bus.SYNC_FAILED,
+        {
+            "issue_id": issue_id,
+            "operation": "remediation",
+            "event_id": None if event is None else event.id,
+            "detail_type": None if event is None else event.detail_type,
+            "reason": reason,
+        },
+    )
+    return "refused"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,214 @@
+"""The remediation loop through the devstack (issue 10, first slice): events put on the bus with
+boto3 reach the remediation function through the rule and the queue; the Jira emulator holds
+the comments and statuses, and the events out are watched through a queue of the test's own."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from devstack.stack import Devstack
+from tests.e2e.test_tickets_api import (
+    api,
+    credential,
+    fault,
+    jira,
+    jira_issue,
+    jira_requests,
+    ticket_body,
+)
+from tests.support.bus import bus_queue
+
+STATE_MAP = {"open": "To Do", "in progress": "In Progress", "resolved": "Done"}
+PULL = {
+    "url": "https://github.com/acme/api/pull/7",
+    "title": "Escape the q parameter",
+    "repository": "acme/api",
+    "number": 7,
+}
+
+
+@pytest.fixture
+def stack(clean_devstack: Devstack) -> Devstack:
+    return clean_devstack
+
+
+def linked(stack: Devstack, issue_id: str, **settings: Any) -> str:
+    credential_id = credential(stack, state_map=STATE_MAP, **settings)
+    created = api(stack, "POST", f"/issues/{issue_id}/ticket", ticket_body(credential_id))
+    assert created.status_code == 201, created.text
+    key: str = created.json()["jira"]["key"]
+    return key
+
+
+def put_event(stack: Devstack, detail_type: str, detail: dict[str, Any]) -> None:
+    answer = stack.client("events").put_events(
+        Entries=[
+            {
+                "EventBusName": stack.event_bus_name,
+                "Source": "findings",
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail),
+            }
+        ]
+    )
+    assert answer["FailedEntryCount"] == 0, answer
+
+
+def send_raw(stack: Devstack, event: dict[str, Any]) -> None:
+    """An EventBridge event straight onto the queue, as a redelivery carries it again."""
+    stack.client("sqs").send_message(
+        QueueUrl=stack.queue_urls["RemediationQueue"], MessageBody=json.dumps(event)
+    )
+
+
+def bus_event(detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": detail_type,
+        "source": "findings",
+        "account": "123456789012",
+        "time": "2026-12-02T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+def comments(stack: Devstack, key: str) -> list[dict[str, Any]]:
+    response = jira(stack).get(f"{stack.jira_url}/rest/api/3/issue/{key}/comment", timeout=10)
+    found: list[dict[str, Any]] = response.json()["comments"]
+    return found
+
+
+def timeline(stack: Devstack, issue_id: str) -> list[str]:
+    return [line["text"] for line in api(stack, "GET", f"/issues/{issue_id}").json()["timeline"]]
+
+
+def test_given_a_merged_pull_request_then_a_comment_the_mapped_state_and_the_reference_event(
+    stack: Devstack,
+) -> None:
+    key = linked(stack, "pr-merged", remediation_map={"pull_request_merged": "resolved"})
+    sqs, references = bus_queue(stack, "Pull Request Jira Reference")
+    _, changes = bus_queue(stack, "Issue State Changed")
+
+    put_event(
+        stack, "Remediation Pull Request Merged", {"issue_id": "pr-merged", "pull_request": PULL}
+    )
+
+    wait_for(lambda: api(stack, "GET", "/issues/pr-merged").json()["state"] == "resolved", "state")
+    (comment,) = comments(stack, key)
+    paragraph = comment["body"]["content"][0]["content"]
+    assert paragraph[0]["text"] == "Pull request merged: "
+    assert paragraph[1] == {
+        "type": "text",
+        "text": "acme/api#7",
+        "marks": [{"type": "link", "attrs": {"href": PULL["url"]}}],
+    }
+    assert jira_issue(stack, key)["fields"]["status"]["name"] == "Done"
+    reference = json.loads(
+        sqs.receive_message(QueueUrl=references, WaitTimeSeconds=5)["Messages"][0]["Body"]
+    )
+    assert reference["detail"] == {
+        "issue_id": "pr-merged",
+        "pull_request_url": PULL["url"],
+        "jira_key": key,
+        "browse_url": f"{stack.jira_url}/browse/{key}",
+    }
+    change = json.loads(
+        sqs.receive_message(QueueUrl=changes, WaitTimeSeconds=5)["Messages"][0]["Body"]
+    )
+    assert change["detail"]["origin"] == "remediation"
+    wait_for(
+        lambda: any("Pull request merged" in line for line in timeline(stack, "pr-merged")), "line"
+    )
+
+
+def test_given_no_remediation_map_then_the_event_only_comments(stack: Devstack) -> None:
+    key = linked(stack, "pr-opened")
+
+    put_event(
+        stack, "Remediation Pull Request Opened", {"issue_id": "pr-opened", "pull_request": PULL}
+    )
+
+    wait_for(lambda: len(comments(stack, key)) == 1, "the comment")
+    wait_for(
+        lambda: any("Pull request opened" in line for line in timeline(stack, "pr-opened")), "line"
+    )
+    assert jira_issue(stack, key)["fields"]["status"]["name"] == "To Do"
+    assert api(stack, "GET", "/issues/pr-opened").json()["state"] == "open"
+
+
+def test_given_the_same_event_delivered_twice_then_exactly_one_comment(stack: Devstack) -> None:
+    key = linked(stack, "pr-twice")
+    event = bus_event(
+        "Remediation Pull Request Opened", {"issue_id": "pr-twice", "pull_request": PULL}
+    )
+
+    send_raw(stack, event)
+    wait_for(lambda: len(comments(stack, key)) == 1, "the first comment")
+    wait_for(lambda: any("Pull request" in line for line in timeline(stack, "pr-twice")), "line")
+    send_raw(stack, event)
+    time.sleep(3)
+
+    assert len(comments(stack, key)) == 1
+    assert sum("Pull request" in line for line in timeline(stack, "pr-twice")) == 1
+
+
+def test_given_an_issue_without_a_ticket_then_the_pull_request_is_on_its_timeline(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack)
+    ticket = api(stack, "POST", "/issues/bare/ticket", ticket_body(credential_id))
+    assert api(stack, "DELETE", "/issues/bare/ticket").status_code == 204, ticket.text
+
+    put_event(stack, "Remediation Pull Request Opened", {"issue_id": "bare", "pull_request": PULL})
+
+    wait_for(lambda: any("Pull request opened" in line for line in timeline(stack, "bare")), "line")
+    assert jira_requests(stack, "POST", "/comment") == []
+
+
+def test_given_jira_rate_limiting_the_comment_then_the_message_comes_back_after_retry_after(
+    stack: Devstack,
+) -> None:
+    key = linked(stack, "pr-limited")
+    fault(stack, method="POST", path="*/comment", status=429, headers={"Retry-After": "2"}, times=1)
+
+    put_event(
+        stack, "Remediation Pull Request Opened", {"issue_id": "pr-limited", "pull_request": PULL}
+    )
+
+    wait_for(lambda: len(comments(stack, key)) == 1, "the comment after the wait")
+    posts = jira_requests(stack, "POST", "/comment")
+    assert [p["status"] for p in posts] == [429, 201]
+    first, second = (time.mktime(time.strptime(p["time"][:19], "%Y-%m-%dT%H:%M:%S")) for p in posts)
+    assert second - first >= 2
+
+
+def test_given_an_event_that_can_never_succeed_then_it_is_acknowledged_and_reported(
+    stack: Devstack,
+) -> None:
+    sqs, failures = bus_queue(stack, "Jira Sync Failed")
+
+    put_event(
+        stack, "Remediation Pull Request Opened", {"issue_id": "nobody", "pull_request": PULL}
+    )
+
+    body = json.loads(
+        sqs.receive_message(QueueUrl=failures, WaitTimeSeconds=10)["Messages"][0]["Body"]
+    )
+    assert body["detail"]["operation"] == "remediation"
+    assert "no issue nobody" in body["detail"]["reason"]
