@@ -26,6 +26,19 @@ XSRF_FAILED = b"XSRF check failed"
 COMMENT_ORDERS = {"created": False, "+created": False, "-created": True}
 
 
+def _comment_properties(req: Request) -> dict[str, Any]:
+    body = req.json()
+    raw = body.get("properties") if isinstance(body, dict) else None
+    properties, problem = fields.parse_properties(raw)
+    if problem:
+        raise JiraError(400, [problem.replace("Issue properties", "Comment properties")])
+    return properties
+
+
+def _expands_properties(req: Request) -> bool:
+    return "properties" in {part.strip() for part in (req.arg("expand") or "").split(",")}
+
+
 def _comment_body(req: Request) -> dict[str, Any]:
     body = req.json()
     content = body.get("body") if isinstance(body, dict) else None
@@ -86,18 +99,22 @@ def register(router: Router, core: Core) -> None:
                     "startAt": start,
                     "maxResults": size,
                     "total": len(issue.comments),
-                    "comments": [views.comment(c, issue, req.base_url) for c in page],
+                    "comments": [
+                        views.comment(c, issue, req.base_url, properties=_expands_properties(req))
+                        for c in page
+                    ],
                 },
             )
 
     def add_comment(req: Request) -> Response:
         content = _comment_body(req)
+        properties = _comment_properties(req)
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             core.require(
                 req, "ADD_COMMENTS", 400, "You do not have the permission to comment on this issue."
             )
-            comment = state.new_comment(issue, req.acting_user.account_id, content)
+            comment = state.new_comment(issue, req.acting_user.account_id, content, properties)
             core.emit_comment("comment_created", comment, issue, req.acting_user, req.site_url)
             return json_response(201, views.comment(comment, issue, req.base_url))
 
@@ -105,7 +122,22 @@ def register(router: Router, core: Core) -> None:
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             comment = _find_comment(issue, req.params["id"])
-            return json_response(200, views.comment(comment, issue, req.base_url))
+            return json_response(
+                200,
+                views.comment(comment, issue, req.base_url, properties=_expands_properties(req)),
+            )
+
+    def comment_property(req: Request) -> Response:
+        with state.lock:
+            for issue in state.issues.values():
+                found = next((c for c in issue.comments if c.id == req.params["id"]), None)
+                if found is not None:
+                    core.issue(req, issue.key)  # browse permission, as Jira checks
+                    key = req.params["key"]
+                    if key not in found.properties:
+                        raise JiraError(404, [f"The property with key '{key}' does not exist."])
+                    return json_response(200, {"key": key, "value": found.properties[key]})
+            raise JiraError(404, [f"Can not find a comment for the id: {req.params['id']}."])
 
     def _may(req: Request, comment: Comment, own: str, every: str) -> bool:
         mine = comment.author == req.acting_user.account_id
@@ -189,6 +221,7 @@ def register(router: Router, core: Core) -> None:
     router.add("GET", f"{API}/issue/{{issue}}/comment/{{id}}", get_comment)
     router.add("PUT", f"{API}/issue/{{issue}}/comment/{{id}}", edit_comment)
     router.add("DELETE", f"{API}/issue/{{issue}}/comment/{{id}}", delete_comment)
+    router.add("GET", f"{API}/comment/{{id}}/properties/{{key}}", comment_property)
     router.add("POST", f"{API}/issue/{{issue}}/attachments", add_attachments)
     router.add("GET", f"{API}/attachment/{{id}}", attachment_meta)
     router.add("GET", f"{API}/attachment/content/{{id}}", attachment_content)

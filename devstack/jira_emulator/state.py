@@ -63,6 +63,8 @@ class Comment:
     body: dict[str, Any]
     created: datetime
     updated: datetime
+    # Comment properties (Jira's entity properties of a comment), by key.
+    properties: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,10 +172,18 @@ class State:
             issue.updated = history.created
             return history
 
-    def new_comment(self, issue: Issue, author: str, body: dict[str, Any]) -> Comment:
+    def new_comment(
+        self,
+        issue: Issue,
+        author: str,
+        body: dict[str, Any],
+        properties: dict[str, Any] | None = None,
+    ) -> Comment:
         with self.lock:
             moment = now()
-            comment = Comment(str(self._next_comment_id), author, author, body, moment, moment)
+            comment = Comment(
+                str(self._next_comment_id), author, author, body, moment, moment, properties or {}
+            )
             self._next_comment_id += 1
             issue.comments.append(comment)
             issue.updated = moment

@@ -184,9 +184,11 @@ def custom_field_value(f: seed.CustomField, value: Any, base: str, api: str = "3
     }
 
 
-def comment(c: Comment, issue: Issue, base: str, api: str = "3") -> dict[str, Any]:
-    """`Comment` (spec); the v2 body is plain text."""
-    return {
+def comment(
+    c: Comment, issue: Issue, base: str, api: str = "3", *, properties: bool = False
+) -> dict[str, Any]:
+    """`Comment` (spec); the v2 body is plain text; ``properties`` as `expand=properties`."""
+    view: dict[str, Any] = {
         "self": f"{base}/rest/api/{api}/issue/{issue.id}/comment/{c.id}",
         "id": c.id,
         "author": user_by_id(c.author, base, api),
@@ -196,6 +198,9 @@ def comment(c: Comment, issue: Issue, base: str, api: str = "3") -> dict[str, An
         "updated": jira_time(c.updated),
         "jsdPublic": True,
     }
+    if properties:
+        view["properties"] = [{"key": k, "value": v} for k, v in c.properties.items()]
+    return view
 
 
 def attachment(a: Attachment, base: str, api: str = "3") -> dict[str, Any]:

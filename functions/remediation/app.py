@@ -44,7 +44,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     def record_handler(record: SQSRecord) -> str:
         try:
-            return remediation.handle(record.body, remaining_time=deadline)
+            receives = int(record.attributes.approximate_receive_count or 1)
+            return remediation.handle(record.body, remaining_time=deadline, receive_count=receives)
         except remediation.RetryLater as later:
             count("Remediation_retry")
             logger.warning("remediation event retried later", reason=str(later))

@@ -55,6 +55,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
     ("put", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
     ("delete", "/rest/api/3/issue/{issueIdOrKey}/comment/{id}"),
+    ("get", "/rest/api/3/comment/{commentId}/properties/{propertyKey}"),
     ("get", "/rest/api/3/attachment/{id}"),
     ("get", "/rest/api/3/attachment/content/{id}"),
     ("post", "/rest/api/3/search/jql"),

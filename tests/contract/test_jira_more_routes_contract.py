@@ -166,3 +166,35 @@ def test_given_an_unknown_attachment_when_getting_it_then_404(site: Site) -> Non
     check_jira_error(
         site.call("GET", ATTACHMENT_CONTENT, {"id": "999999"}), ATTACHMENT_CONTENT, 404
     )
+
+
+COMMENT_PROPERTY = "/comment/{commentId}/properties/{propertyKey}"
+
+
+def test_given_a_comment_with_properties_then_they_are_served_as_the_spec_says(
+    site: Site, key: str
+) -> None:
+    """How the remediation function finds a comment whose answer was lost (issue 10)."""
+    posted = check(
+        site.call(
+            "POST",
+            COMMENT,
+            {"issueIdOrKey": key},
+            json={"body": adf("v1"), "properties": [{"key": "jira-sync", "value": {"n": 1}}]},
+        ),
+        COMMENT,
+        201,
+    )
+    listed = check(
+        site.call("GET", COMMENT, {"issueIdOrKey": key}, params={"expand": "properties"}),
+        COMMENT,
+        200,
+    )
+    assert listed["comments"][-1]["properties"] == [{"key": "jira-sync", "value": {"n": 1}}]
+    path = {"commentId": posted["id"], "propertyKey": "jira-sync"}
+    assert check(site.call("GET", COMMENT_PROPERTY, path), COMMENT_PROPERTY, 200) == {
+        "key": "jira-sync",
+        "value": {"n": 1},
+    }
+    missing = {"commentId": posted["id"], "propertyKey": "other"}
+    check_jira_error(site.call("GET", COMMENT_PROPERTY, missing), COMMENT_PROPERTY, 404)

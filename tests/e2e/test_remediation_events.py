@@ -212,3 +212,61 @@ def test_given_an_event_that_can_never_succeed_then_it_is_acknowledged_and_repor
     )
     assert body["detail"]["operation"] == "remediation"
     assert "no issue nobody" in body["detail"]["reason"]
+
+
+def test_given_the_comment_answer_lost_then_the_comment_is_found_not_posted_again(
+    stack: Devstack,
+) -> None:
+    """The comment is made, its answer dropped: the retry finds it by its property."""
+    key = linked(stack, "pr-lost", remediation_map={"pull_request_merged": "resolved"})
+    fault(
+        stack,
+        method="POST",
+        path="*/comment",
+        drop_connection=True,
+        after_processing=True,
+        times=1,
+    )
+
+    put_event(
+        stack, "Remediation Pull Request Merged", {"issue_id": "pr-lost", "pull_request": PULL}
+    )
+
+    wait_for(lambda: api(stack, "GET", "/issues/pr-lost").json()["state"] == "resolved", "state")
+    (comment,) = comments(stack, key)
+    assert "acme/api#7" in json.dumps(comment["body"])
+
+
+def test_the_emulator_keeps_a_comments_properties_as_jira_serves_them(stack: Devstack) -> None:
+    key = linked(stack, "props")
+    session = jira(stack)
+    made = session.post(
+        f"{stack.jira_url}/rest/api/3/issue/{key}/comment",
+        json={
+            "body": {
+                "type": "doc",
+                "version": 1,
+                "content": [{"type": "paragraph", "content": [{"type": "text", "text": "x"}]}],
+            },
+            "properties": [{"key": "jira-sync", "value": {"event_id": "e-1"}}],
+        },
+        timeout=10,
+    ).json()
+
+    listed = session.get(
+        f"{stack.jira_url}/rest/api/3/issue/{key}/comment",
+        params={"expand": "properties"},
+        timeout=10,
+    ).json()["comments"]
+    plain = session.get(f"{stack.jira_url}/rest/api/3/issue/{key}/comment", timeout=10).json()
+    one = session.get(
+        f"{stack.jira_url}/rest/api/3/comment/{made['id']}/properties/jira-sync", timeout=10
+    )
+    missing = session.get(
+        f"{stack.jira_url}/rest/api/3/comment/{made['id']}/properties/other", timeout=10
+    )
+
+    assert listed[0]["properties"] == [{"key": "jira-sync", "value": {"event_id": "e-1"}}]
+    assert "properties" not in plain["comments"][0]
+    assert one.json() == {"key": "jira-sync", "value": {"event_id": "e-1"}}
+    assert missing.status_code == 404

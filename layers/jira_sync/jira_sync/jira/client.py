@@ -341,6 +341,28 @@ class JiraClient:
             raise _shape_error(method, path, "a comment with an id", None)
         return comment_id
 
+    def find_comment(self, issue_key: str, property_key: str, field: str, value: str) -> str | None:
+        """The id of the newest of the ticket's last 100 comments whose property
+        ``property_key`` has ``field`` = ``value``: how a comment whose answer was lost is
+        found again."""
+        data = self.request_json(
+            "GET",
+            api_path("/rest/api/3/issue/{}/comment", issue_key),
+            params={"expand": "properties", "orderBy": "-created", "maxResults": 100},
+        )
+        comments = data.get("comments") if isinstance(data, dict) else None
+        for comment in comments if isinstance(comments, list) else []:
+            for entry in comment.get("properties") or [] if isinstance(comment, dict) else []:
+                held = entry.get("value") if isinstance(entry, dict) else None
+                if (
+                    entry.get("key") == property_key
+                    and isinstance(held, dict)
+                    and held.get(field) == value
+                    and isinstance(comment.get("id"), str)
+                ):
+                    return str(comment["id"])
+        return None
+
     def transitions(self, issue_key: str) -> list[Transition]:
         """Transitions available from the issue's current status, with their screen fields."""
         return self._answer(

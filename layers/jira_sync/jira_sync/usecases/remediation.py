@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from jira_sync.adf.nodes import Mark, Node, document, paragraph, text
 from jira_sync.aws import event_bus
 from jira_sync.errors import DomainError
+from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraUnavailable
 from jira_sync.models.credentials import RemediationEvent
 from jira_sync.models.remediation import BusEvent, PullRequest, PullRequestDetail
@@ -54,7 +55,9 @@ class Refused(Exception):
     """Permanent: the event can never succeed as it is."""
 
 
-def handle(body: str, *, remaining_time: RemainingTime | None = None) -> Outcome:
+def handle(
+    body: str, *, remaining_time: RemainingTime | None = None, receive_count: int = 1
+) -> Outcome:
     """One SQS message's body; raises ``RetryLater``, or returns (``refused`` is acknowledged
     and published as ``Jira Sync Failed``)."""
     try:
@@ -70,7 +73,7 @@ def handle(body: str, *, remaining_time: RemainingTime | None = None) -> Outcome
         where = ", ".join(".".join(map(str, e["loc"])) for e in error.errors())
         return _refuse(event, None, f"the event's detail is not a pull request event ({where})")
     try:
-        return _pull_request(event, kind, detail, remaining_time)
+        return _pull_request(event, kind, detail, remaining_time, receive_count > 1)
     except (JiraRateLimited, JiraUnavailable) as error:
         raise RetryLater(error.message, error.retry_after) from None
     except (JiraError, DomainError, Refused) as error:
@@ -83,6 +86,7 @@ def _pull_request(
     kind: RemediationEvent,
     detail: PullRequestDetail,
     remaining_time: RemainingTime | None,
+    redelivered: bool,
 ) -> Outcome:
     steps = event_marks.done(event.id)
     if event_marks.RECORDED in steps:
@@ -101,11 +105,7 @@ def _pull_request(
     credential = load_credential(link.credential_id)
     if "comment" not in steps:
         client = credential_client(credential, remaining_time)
-        client.add_comment(
-            link.key,
-            comment_of(kind, pull),
-            [{"key": PROPERTY_KEY, "value": {"event_id": event.id}}],
-        )
+        _comment_once(client, link.key, event.id, comment_of(kind, pull), redelivered)
         event_marks.mark(event.id, "comment", _now())
     state = credential.remediation_map.get(kind)
     if state is not None and "transition" not in steps:
@@ -126,6 +126,21 @@ def _pull_request(
     count("Remediation_applied")
     logger.info("remediation event applied", issue_id=issue_id, jira_key=link.key, kind=kind)
     return "done"
+
+
+def _comment_once(
+    client: JiraClient, key: str, event_id: str, body: Node, redelivered: bool
+) -> None:
+    """Posts the event's comment unless Jira has it: on a redelivery the comment may have been
+    made by an attempt that died before marking it, and an uncertain answer may hide one."""
+    if redelivered and client.find_comment(key, PROPERTY_KEY, "event_id", event_id):
+        logger.info("found the comment an earlier attempt made", jira_key=key)
+        return
+    try:
+        client.add_comment(key, body, [{"key": PROPERTY_KEY, "value": {"event_id": event_id}}])
+    except JiraUnavailable as error:
+        if not error.uncertain or not client.find_comment(key, PROPERTY_KEY, "event_id", event_id):
+            raise
 
 
 def comment_of(kind: RemediationEvent, pull: PullRequest) -> Node:
