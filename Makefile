@@ -16,7 +16,7 @@ export MOTO_PORT ?= 5000
 
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck validate build emulator bench clean
+.PHONY: help install run test lint format typecheck validate build emulator bench clean replay-dlq
 
 help:
 	@echo "make run        start the local stack (Jira emulator, AWS emulators, API on :$(API_PORT))"
@@ -25,6 +25,7 @@ help:
 	@echo "make emulator   start only the Jira emulator on :$(JIRA_EMULATOR_PORT)"
 	@echo "make build      sam build (for deployment: then sam deploy --guided)"
 	@echo "make bench      print the benchmarks' figures"
+	@echo "make replay-dlq move the running devstack's dead letters back to their queues"
 
 # Each stamp depends on the files that pin what it installs, so a second `make install` is instant.
 $(VENV)/.installed: requirements-dev.txt layers/jira_sync/requirements.txt
@@ -48,6 +49,9 @@ install: $(VENV)/.installed $(SAM_VENV)/.installed node_modules/.installed
 
 run: install
 	$(PY) -m devstack
+
+replay-dlq: $(VENV)/.installed
+	$(PY) -m devstack.dead_letters
 
 emulator: $(VENV)/.installed
 	$(PY) -m devstack.jira_emulator --host 127.0.0.1 --port $(JIRA_EMULATOR_PORT)

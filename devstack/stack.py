@@ -21,7 +21,7 @@ from typing import Any, Literal, Self
 
 import boto3
 
-from devstack import aws_emulators, leftovers, ports, resources
+from devstack import aws_emulators, dead_letters, leftovers, ports, resources
 from devstack.http_adapter import ApiGateway
 from devstack.intrinsics import Resolver, StackContext
 from devstack.jira_emulator import JiraEmulator
@@ -129,6 +129,10 @@ class Devstack:
         if len(buses) == 1:
             return next(iter(buses.values()))
         return buses["EventBus"]
+
+    def replay_dead_letters(self) -> dict[str, int]:
+        """``make replay-dlq`` for this stack: dead letters back to their source queues."""
+        return dead_letters.replay(self.client("sqs"), self.stack)
 
     def client(self, service: str) -> Any:
         """A boto3 client for `service` on the local emulators (never real AWS); cached."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import requests
 
 from devstack.stack import Devstack
 from tests.e2e.test_tickets_api import (
@@ -270,3 +271,51 @@ def test_the_emulator_keeps_a_comments_properties_as_jira_serves_them(stack: Dev
     assert "properties" not in plain["comments"][0]
     assert one.json() == {"key": "jira-sync", "value": {"event_id": "e-1"}}
     assert missing.status_code == 404
+
+
+def test_given_an_event_jira_keeps_refusing_then_it_reaches_the_dlq_and_replays_from_there(
+    stack: Devstack,
+) -> None:
+    """Five receives, each brought back after Jira's Retry-After (1 s), then the dead-letter
+    queue; once Jira is back, `make replay-dlq` (here: the same function) applies it."""
+    key = linked(stack, "pr-poison")
+    fault(stack, method="POST", path="*/comment", status=503, headers={"Retry-After": "1"})
+    sqs = stack.client("sqs")
+    dead = stack.queue_urls["RemediationDeadLetterQueue"]
+
+    put_event(
+        stack, "Remediation Pull Request Opened", {"issue_id": "pr-poison", "pull_request": PULL}
+    )
+
+    def in_dlq() -> bool:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=dead, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) == 1
+
+    wait_for(in_dlq, "the dead-letter queue", timeout=60)
+    assert len(jira_requests(stack, "POST", "/comment")) == 5
+    assert comments(stack, key) == []
+    requests.delete(f"{stack.jira_url}/_emulator/faults", timeout=10)
+
+    assert stack.replay_dead_letters() == {"RemediationQueue": 1}
+
+    wait_for(lambda: len(comments(stack, key)) == 1, "the replayed event's comment")
+
+
+def test_make_replay_dlq_reaches_the_running_stack(stack: Devstack) -> None:
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    port = urlsplit(stack.moto_endpoint).port
+    done = subprocess.run(
+        [sys.executable, "-m", "devstack.dead_letters", "--moto-port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "RemediationQueue: 0 message(s) moved back" in done.stdout
