@@ -22,6 +22,7 @@ from typing import Any, Literal, Self
 import boto3
 
 from devstack import aws_emulators, dead_letters, leftovers, ports, resources
+from devstack.bus_watch import BusWatch
 from devstack.http_adapter import ApiGateway
 from devstack.intrinsics import Resolver, StackContext
 from devstack.jira_emulator import JiraEmulator
@@ -87,6 +88,7 @@ class Devstack:
         self._processes: list[ManagedProcess] = []
         self.leftovers: list[leftovers.Leftover] = []
         self._pollers: list[SqsPoller] = []
+        self._bus_watch: BusWatch | None = None
         self._stopped = threading.Event()
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -304,6 +306,8 @@ class Devstack:
             )
             self._pollers.append(poller)
             poller.start()
+        self._bus_watch = BusWatch(sqs, self.client("events"), self.event_bus_name, self.log_buffer)
+        self._bus_watch.start()
 
     def _start_jira_emulator(self) -> None:
         kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self._ports["jira"]}
@@ -327,6 +331,8 @@ class Devstack:
         self._stopped.set()
         for poller in self._pollers:
             poller.stop()
+        if self._bus_watch is not None:
+            self._bus_watch.stop()
         if self.api is not None:
             self.api.stop()
         for pool in self.pools.values():
