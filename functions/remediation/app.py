@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync.aws.http_api import remaining_time
-from jira_sync.caching import once
+from jira_sync.caching import ContainerCache, once
 from jira_sync.observability import count, lambda_entry, logger
 from jira_sync.usecases import remediation
 
@@ -30,6 +30,7 @@ from jira_sync.usecases import remediation
 MAX_VISIBILITY_SECONDS = 12 * 3600
 
 # A batch that failed whole is reported like any other: each message in batchItemFailures.
+_queue_urls: ContainerCache[str, str] = ContainerCache(maxsize=8)
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
@@ -62,14 +63,20 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 def _come_back_in(record: SQSRecord, seconds: float) -> None:
     """Makes the message visible again after ``seconds`` (best effort: the queue's own
     visibility timeout applies if this fails)."""
-    _, _, _, region, account, name = record.event_source_arn.split(":", 5)
     try:
         client = _sqs()
-        url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        url = _queue_urls.get_or_put(record.event_source_arn, lambda: _url_of(record))
         client.change_message_visibility(
             QueueUrl=url,
             ReceiptHandle=record.receipt_handle,
             VisibilityTimeout=min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(seconds))),
         )
     except Exception:
-        logger.exception("the message's visibility could not be changed", region=region)
+        logger.exception("the message's visibility could not be changed")
+
+
+def _url_of(record: SQSRecord) -> str:
+    """The queue's URL from its ARN (asked once per container: it never changes)."""
+    _, _, _, _, account, name = record.event_source_arn.split(":", 5)
+    url: str = _sqs().get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    return url

@@ -22,7 +22,9 @@ from tests.e2e.test_tickets_api import (
     jira_issue,
     jira_issue_keys,
     jira_requests,
+    left_claim,
     ticket_body,
+    ticket_in_jira,
 )
 from tests.support.bus import bus_queue
 
@@ -145,45 +147,6 @@ def test_given_a_create_jira_finishes_after_the_client_gave_up_then_no_second_ti
     assert final.json()["jira"]["key"] == made
     assert jira_issue_keys(stack) == [made]
     assert len(jira_requests(stack, "POST", CREATE)) == 1
-
-
-def ticket_in_jira(stack: Devstack, issue_id: str, summary: str) -> dict[str, Any]:
-    """A ticket made straight in Jira, marked as a create of ``issue_id`` marks it."""
-    made = jira(stack).post(
-        f"{stack.jira_url}{CREATE}",
-        json={
-            "fields": {
-                "project": {"key": "SEC"},
-                "issuetype": {"name": "Task"},
-                "summary": summary,
-            },
-            "properties": [{"key": "jira-sync", "value": {"issue_id": issue_id}}],
-        },
-        timeout=10,
-    )
-    assert made.status_code == 201, made.text
-    body: dict[str, Any] = made.json()
-    return body
-
-
-def left_claim(stack: Devstack, issue_id: str, **facts: dict[str, Any]) -> None:
-    """The expired claim an earlier create left on the issue, with what it knew."""
-    stack.client("dynamodb").put_item(
-        TableName=stack.table_name,
-        Item={
-            "pk": {"S": f"ISSUE#{issue_id}"},
-            "sk": {"S": "#ISSUE"},
-            "issue_id": {"S": issue_id},
-            "creating": {
-                "M": {
-                    "token": {"S": "an-earlier-create"},
-                    "request_hash": {"S": "0" * 64},
-                    "until": {"N": "0"},
-                    **facts,
-                }
-            },
-        },
-    )
 
 
 def test_given_a_claim_that_made_a_ticket_then_the_next_create_adopts_it_without_jira(

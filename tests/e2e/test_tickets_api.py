@@ -453,8 +453,30 @@ def test_given_lost_answer_and_jira_search_failing_then_502_and_the_retry_adopts
     assert len(jira_requests(stack, "POST", "/rest/api/3/issue")) == 1
 
 
-def expired_claim(stack: Devstack, issue_id: str, *, ended_ago: float = 1.0) -> None:
-    """What a create leaves behind when its Lambda dies between Jira's answer and the link."""
+def ticket_in_jira(stack: Devstack, issue_id: str, summary: str) -> dict[str, Any]:
+    """A ticket made straight in Jira, marked as a create of ``issue_id`` marks it."""
+    made = jira(stack).post(
+        f"{stack.jira_url}/rest/api/3/issue",
+        json={
+            "fields": {
+                "project": {"key": "SEC"},
+                "issuetype": {"name": "Task"},
+                "summary": summary,
+            },
+            "properties": [{"key": "jira-sync", "value": {"issue_id": issue_id}}],
+        },
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    body: dict[str, Any] = made.json()
+    return body
+
+
+def left_claim(
+    stack: Devstack, issue_id: str, *, until: float = 0.0, **facts: dict[str, Any]
+) -> None:
+    """The expired claim an earlier create left on the issue (released: ``until`` 0; its
+    Lambda died: when the claim ran out), with what it knew."""
     stack.client("dynamodb").put_item(
         TableName=stack.table_name,
         Item={
@@ -463,13 +485,19 @@ def expired_claim(stack: Devstack, issue_id: str, *, ended_ago: float = 1.0) -> 
             "issue_id": {"S": issue_id},
             "creating": {
                 "M": {
-                    "token": {"S": "dead-worker"},
+                    "token": {"S": "an-earlier-create"},
                     "request_hash": {"S": "0" * 64},
-                    "until": {"N": str(time.time() - ended_ago)},
+                    "until": {"N": str(until)},
+                    **facts,
                 }
             },
         },
     )
+
+
+def expired_claim(stack: Devstack, issue_id: str, *, ended_ago: float = 1.0) -> None:
+    """What a create leaves behind when its Lambda dies between Jira's answer and the link."""
+    left_claim(stack, issue_id, until=time.time() - ended_ago)
 
 
 def test_given_expired_claim_and_ticket_in_jira_then_the_ticket_is_adopted(
@@ -477,27 +505,15 @@ def test_given_expired_claim_and_ticket_in_jira_then_the_ticket_is_adopted(
 ) -> None:
     credential_id = credential(stack)
     expired_claim(stack, "orphan")
-    made = jira(stack).post(
-        f"{stack.jira_url}/rest/api/3/issue",
-        json={
-            "fields": {
-                "project": {"key": "SEC"},
-                "issuetype": {"name": "Task"},
-                "summary": "made by the dead worker",
-            },
-            "properties": [{"key": "jira-sync", "value": {"issue_id": "orphan"}}],
-        },
-        timeout=10,
-    )
-    assert made.status_code == 201, made.text
+    made = ticket_in_jira(stack, "orphan", "made by the dead worker")
     clear_jira_requests(stack)
 
     response = api(stack, "POST", "/issues/orphan/ticket", ticket_body(credential_id))
 
     assert response.status_code == 201, response.text
-    assert response.json()["jira"]["key"] == made.json()["key"]
+    assert response.json()["jira"]["key"] == made["key"]
     assert jira_requests(stack, "POST", "/rest/api/3/issue") == []
-    assert jira_issue_keys(stack) == [made.json()["key"]]
+    assert jira_issue_keys(stack) == [made["key"]]
 
 
 def test_given_expired_claim_and_nothing_in_jira_then_a_ticket_is_created(

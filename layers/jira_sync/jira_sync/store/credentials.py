@@ -48,7 +48,7 @@ def put_new_credential(credential: StoredCredential) -> None:
 
 def get_credential(credential_id: str) -> StoredCredential | None:
     response = dynamodb_client().get_item(
-        TableName=_table(), Key=_credential_key(credential_id), ConsistentRead=True
+        TableName=_table(), Key=credential_key(credential_id), ConsistentRead=True
     )
     item = response.get("Item")
     return None if item is None else StoredCredential.model_validate(_from_item(item))
@@ -90,7 +90,7 @@ def update_credential(
     try:
         response = client.update_item(
             TableName=_table(),
-            Key=_credential_key(credential_id),
+            Key=credential_key(credential_id),
             UpdateExpression="SET " + ", ".join(assignments),
             ConditionExpression="attribute_exists(pk) AND #version = :expected",
             ExpressionAttributeNames=names,
@@ -114,7 +114,7 @@ def delete_credential(credential_id: str) -> None:
     try:
         client.delete_item(
             TableName=_table(),
-            Key=_credential_key(credential_id),
+            Key=credential_key(credential_id),
             ConditionExpression="attribute_exists(pk)",
         )
     except client.exceptions.ConditionalCheckFailedException:
@@ -134,7 +134,8 @@ def has_links(credential_id: str) -> bool:
     return response["Count"] > 0
 
 
-def _credential_key(credential_id: str) -> dict[str, AttributeValueTypeDef]:
+def credential_key(credential_id: str) -> dict[str, AttributeValueTypeDef]:
+    """The key of a credential's item (its webhook read and its delete fence use it too)."""
     return {"pk": {"S": CREDENTIAL_PK}, "sk": {"S": credential_id}}
 
 

@@ -22,7 +22,7 @@ from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, TimelineE
 from jira_sync.store import memberships
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
-from jira_sync.store.credentials import CREDENTIAL_PK, links_partition
+from jira_sync.store.credentials import CREDENTIAL_PK, credential_key, links_partition
 from jira_sync.store.expressions import bound, transact
 
 if TYPE_CHECKING:
@@ -500,11 +500,7 @@ def read_for_webhook(
     """The credential item and the ticket's link item as DynamoDB returned them, in one
     BatchGetItem (strongly consistent). Not decoded: the webhook path decodes them (``plain``)
     only once the signature holds, so a forged delivery costs the same whether they exist."""
-    credential_key: dict[str, AttributeValueTypeDef] = {
-        "pk": {"S": CREDENTIAL_PK},
-        "sk": {"S": credential_id},
-    }
-    keys = [credential_key, link_key(base_url, jira_key)]
+    keys = [credential_key(credential_id), link_key(base_url, jira_key)]
     client = dynamodb_client()
     found: list[dict[str, Any]] = []
     request: dict[str, Any] = {table(): {"Keys": keys, "ConsistentRead": True}}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from jira_sync.errors import Conflict, NotFound
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item
-from jira_sync.store.credentials import CREDENTIAL_PK, LINKS_GSI, links_partition
+from jira_sync.store.credentials import LINKS_GSI, credential_key, links_partition
 from jira_sync.store.expressions import transact
 
 if TYPE_CHECKING:
@@ -30,10 +30,6 @@ MAX_LISTED = 100
 
 def member_key(credential_id: str, issue_id: str) -> dict[str, AttributeValueTypeDef]:
     return {"pk": {"S": f"{MEMBERS_PREFIX}{credential_id}"}, "sk": {"S": issue_id}}
-
-
-def _credential_key(credential_id: str) -> dict[str, AttributeValueTypeDef]:
-    return {"pk": {"S": CREDENTIAL_PK}, "sk": {"S": credential_id}}
 
 
 def join(credential_id: str, issue_id: str) -> None:
@@ -53,7 +49,7 @@ def join(credential_id: str, issue_id: str) -> None:
                 {
                     "ConditionCheck": {
                         "TableName": table(),
-                        "Key": _credential_key(credential_id),
+                        "Key": credential_key(credential_id),
                         "ConditionExpression": "attribute_exists(pk) AND "
                         "attribute_not_exists(deleting)",
                     }
@@ -62,7 +58,7 @@ def join(credential_id: str, issue_id: str) -> None:
         )
     except client.exceptions.TransactionCanceledException:
         if client.get_item(
-            TableName=table(), Key=_credential_key(credential_id), ConsistentRead=True
+            TableName=table(), Key=credential_key(credential_id), ConsistentRead=True
         ).get("Item"):
             raise Conflict(
                 "the credential is being deleted: no ticket can be created through it",
@@ -116,7 +112,7 @@ def fence(credential_id: str, token: str, *, now: float, until: float) -> None:
     try:
         client.update_item(
             TableName=table(),
-            Key=_credential_key(credential_id),
+            Key=credential_key(credential_id),
             UpdateExpression="SET deleting = :fence",
             ConditionExpression="attribute_exists(pk) AND "
             "(attribute_not_exists(deleting) OR deleting.#until < :now)",
@@ -140,7 +136,7 @@ def unfence(credential_id: str, token: str) -> None:
     try:
         client.update_item(
             TableName=table(),
-            Key=_credential_key(credential_id),
+            Key=credential_key(credential_id),
             UpdateExpression="REMOVE deleting",
             ConditionExpression="deleting.#token = :token",
             ExpressionAttributeNames={"#token": "token"},

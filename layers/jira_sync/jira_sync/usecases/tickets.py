@@ -137,6 +137,7 @@ def _create_ticket(
         # Before any Jira call: a credential being deleted refuses the create here.
         memberships.join(credential.credential_id, issue_id)
     except BaseException:
+        # No member was written: the claim alone goes.
         store.release_claim(issue_id, token, uncertain_at=_unsure_since(left))
         raise
     try:
@@ -230,7 +231,7 @@ def _create_or_adopt(
         if not error.uncertain:
             claim.release()
             raise
-        return _resolve_uncertain(client, credential, issue_id, claim.token, error)
+        return _resolve_uncertain(client, credential, claim, error)
     except JiraRejected:
         # The cached screen may be stale (a field made required meanwhile): fetch it next time.
         forget(client, credential.project_key, credential.issue_type)
@@ -274,13 +275,10 @@ def _refuse_while_unsure(issue_id: str, unsure_since: float) -> None:
 
 
 def _resolve_uncertain(
-    client: JiraClient,
-    credential: StoredCredential,
-    issue_id: str,
-    token: str,
-    error: JiraUnavailable,
+    client: JiraClient, credential: StoredCredential, claim: Claim, error: JiraUnavailable
 ) -> Created:
     """After a create whose outcome is unknown: adopt the ticket if Jira has it."""
+    issue_id = claim.issue_id
     logger.warning(
         "create outcome unknown: looking the ticket up in Jira",
         issue_id=issue_id,
@@ -289,12 +287,12 @@ def _resolve_uncertain(
     try:
         found = _find(client, credential, issue_id)
     except BaseException:
-        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
+        claim.release(uncertain_at=_now().timestamp())
         raise error from None
     if found is None:
         # Not found yet is not absent yet: Jira may still be processing the create, and its
         # search may not show a new issue for seconds. The next create looks again.
-        store.release_claim(issue_id, token, uncertain_at=_now().timestamp())
+        claim.release(uncertain_at=_now().timestamp())
         raise error
     logger.info(
         "adopted ticket created by the uncertain call", issue_id=issue_id, jira_key=found.key
