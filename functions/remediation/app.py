@@ -25,6 +25,7 @@ from jira_sync.aws.http_api import remaining_time
 from jira_sync.caching import ContainerCache, once
 from jira_sync.observability import count, lambda_entry, logger
 from jira_sync.usecases import remediation
+from jira_sync.usecases.event_outcomes import RetryLater
 
 # SQS refuses a visibility timeout over 12 hours.
 MAX_VISIBILITY_SECONDS = 12 * 3600
@@ -47,7 +48,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         try:
             receives = int(record.attributes.approximate_receive_count or 1)
             return remediation.handle(record.body, remaining_time=deadline, receive_count=receives)
-        except remediation.RetryLater as later:
+        except RetryLater as later:
             count("Remediation_retry")
             logger.warning("remediation event retried later", reason=str(later))
             if later.seconds is not None:

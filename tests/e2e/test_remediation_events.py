@@ -319,3 +319,53 @@ def test_make_replay_dlq_reaches_the_running_stack(stack: Devstack) -> None:
 
     assert done.returncode == 0, done.stderr
     assert "RemediationQueue: 0 message(s) moved back" in done.stdout
+
+
+FINDING = {
+    "name": "Exposed admin console on 10.0.0.5",
+    "description": "Port 8443 answers with the **admin** login page.",
+    "severity": "high",
+    "labels": ["internet-facing"],
+}
+
+
+def test_given_a_finding_the_auto_create_rule_matches_then_a_ticket_and_its_event(
+    stack: Devstack,
+) -> None:
+    credential_id = credential(stack, auto_create={"min_severity": "high"})
+    sqs, created = bus_queue(stack, "Jira Ticket Created")
+
+    put_event(
+        stack,
+        "Finding Detected",
+        {"issue_id": "found-1", "credential_id": credential_id, "issue": FINDING},
+    )
+
+    body = json.loads(
+        sqs.receive_message(QueueUrl=created, WaitTimeSeconds=20)["Messages"][0]["Body"]
+    )
+    key = body["detail"]["jira"]["key"]
+    issue = api(stack, "GET", "/issues/found-1").json()
+    assert issue["name"] == FINDING["name"]
+    assert issue["severity"] == "high"
+    assert issue["jira"]["key"] == key
+    assert jira_issue(stack, key)["fields"]["summary"] == FINDING["name"]
+
+
+def test_given_a_finding_the_rule_does_not_match_then_no_ticket(stack: Devstack) -> None:
+    credential_id = credential(stack, auto_create={"min_severity": "high", "labels_any": ["pci"]})
+    sqs, created = bus_queue(stack, "Jira Ticket Created")
+    matching = {"issue_id": "found-pci", "credential_id": credential_id}
+
+    put_event(
+        stack, "Finding Detected", matching | {"issue_id": "found-unlabelled", "issue": FINDING}
+    )
+    put_event(stack, "Finding Detected", matching | {"issue": FINDING | {"labels": ["PCI"]}})
+
+    body = json.loads(
+        sqs.receive_message(QueueUrl=created, WaitTimeSeconds=20)["Messages"][0]["Body"]
+    )
+    assert body["detail"]["issue_id"] == "found-pci"
+    time.sleep(2)
+    assert api(stack, "GET", "/issues/found-unlabelled").status_code == 404
+    assert len(jira_requests(stack, "POST", "/rest/api/3/issue")) == 1

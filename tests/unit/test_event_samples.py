@@ -46,7 +46,7 @@ def test_given_the_webhook_sample_then_its_signature_verifies() -> None:
 
 @pytest.mark.parametrize("sample", REMEDIATION_SAMPLES, ids=lambda path: path.name)
 def test_given_a_remediation_sample_then_the_rule_delivers_it_and_it_parses(sample: Path) -> None:
-    from jira_sync.models.remediation import BusEvent, PullRequestDetail
+    from jira_sync.models.remediation import BusEvent, FindingDetail, PullRequestDetail
 
     data = json.loads(sample.read_text())
     bodies = (
@@ -62,4 +62,5 @@ def test_given_a_remediation_sample_then_the_rule_delivers_it_and_it_parses(samp
     for body in bodies:
         event = BusEvent.model_validate_json(body)
         assert event.detail_type in pattern["detail-type"]
-        PullRequestDetail.model_validate(event.detail)
+        model = FindingDetail if event.detail_type == "Finding Detected" else PullRequestDetail
+        model.model_validate(event.detail)

@@ -166,6 +166,8 @@ WebhookSecret = Annotated[
 ]
 
 _STRICT = ConfigDict(extra="forbid", hide_input_in_errors=True)
+# Settings whose absence is null (not an empty list or map): a patch clears them with null.
+NULLABLE_PATCH_FIELDS = frozenset({"auto_create"})
 
 
 def _unset(value: object) -> bool:
@@ -228,6 +230,29 @@ class StatusRule(BaseModel):
     state: IssueState
 
 
+SEVERITY_RANK: dict[Severity, int] = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class AutoCreateRule(BaseModel):
+    """When a ``Finding Detected`` event makes a ticket: severity at least ``min_severity``
+    and, with ``labels_any``, one of those labels; ``snapshot`` attaches the event's rows."""
+
+    model_config = _STRICT
+
+    min_severity: Severity
+    labels_any: list[Label] | None = Field(default=None, min_length=1, max_length=MAX_ITEMS)
+    snapshot: bool = False
+
+    def matches(self, severity: Severity | None, labels: list[str]) -> bool:
+        """A finding without a severity never matches: the rule is about how bad it is."""
+        if severity is None or SEVERITY_RANK[severity] < SEVERITY_RANK[self.min_severity]:
+            return False
+        if self.labels_any is None:
+            return True
+        wanted = {label.casefold() for label in self.labels_any}
+        return any(label.casefold() in wanted for label in labels)
+
+
 class CredentialSettings(BaseModel):
     """The non-secret settings of a credential, as stored in the table."""
 
@@ -249,6 +274,8 @@ class CredentialSettings(BaseModel):
     field_map: FieldMap = Field(default_factory=dict)
     # The state a remediation event moves the issue to; none: the event only comments.
     remediation_map: dict[RemediationEvent, IssueState] = Field(default_factory=dict)
+    # None: Finding Detected events make no ticket.
+    auto_create: AutoCreateRule | None = None
 
     def status_names(self) -> list[str]:
         """Every Jira status name the settings refer to, in first-seen order."""
@@ -289,12 +316,18 @@ class CredentialPatch(BaseModel):
     components: list[JiraName] | None = Field(default=None, max_length=MAX_ITEMS)
     field_map: FieldMap | None = None
     remediation_map: dict[RemediationEvent, IssueState] | None = None
+    # The one field a patch may set to null: that turns auto-create off.
+    auto_create: AutoCreateRule | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            nulls = sorted(str(key) for key, value in data.items() if value is None)
+            nulls = sorted(
+                str(key)
+                for key, value in data.items()
+                if value is None and key not in NULLABLE_PATCH_FIELDS
+            )
             if nulls:
                 raise PydanticCustomError(
                     "null_value",

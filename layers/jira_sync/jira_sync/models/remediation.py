@@ -8,6 +8,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from jira_sync.models.credentials import Label
+from jira_sync.models.issues import IssueInput, SnapshotInput
+
 IssueId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
 
@@ -27,6 +30,29 @@ class PullRequestDetail(BaseModel):
 
     issue_id: IssueId
     pull_request: PullRequest
+
+
+class DetectedIssue(IssueInput):
+    """The finding of ``Finding Detected``: what ``POST /issues/{id}/ticket`` takes, plus its
+    labels (for the rule's ``labels_any``). Fields a scanner adds are ignored, not refused."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    labels: list[Label] = Field(default_factory=list, max_length=100)
+
+    def ticket_input(self) -> IssueInput:
+        return IssueInput.model_validate(self.model_dump(exclude={"labels"}))
+
+
+class FindingDetail(BaseModel):
+    """``detail`` of ``Finding Detected``."""
+
+    model_config = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    issue_id: IssueId
+    credential_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    issue: DetectedIssue
+    snapshot: SnapshotInput | None = None
 
 
 class BusEvent(BaseModel):

@@ -1,21 +1,20 @@
 """Remediation events: a pull request opened or merged for a finding comments on its ticket
-and moves the issue as ``PUT /issues/{id}/state`` would, exactly once per event.
+and moves the issue as ``PUT /issues/{id}/state`` would, exactly once per event; a finding
+detected makes a ticket by the credential's rule (``auto_create``).
 
 Each effect is marked done under the event's id (``store/event_marks``) right after it
 happened, so a redelivered event skips what is done: a comment, a transition, the timeline
 line. What is left is a comment whose answer was lost before its marker was written: the
 comment carries the property ``jira-sync`` = ``{"event_id": ...}`` for finding it again.
 
-Failures are sorted for the SQS caller: ``RetryLater`` (Jira unavailable or rate limited: the
-message comes back, after Jira's ``Retry-After`` when it gave one) and ``Refused`` (the event
-can never succeed: acknowledged, published as ``Jira Sync Failed``).
+Failures are sorted for the SQS caller (``event_outcomes``): ``RetryLater`` (Jira unavailable
+or rate limited) and refused (acknowledged, published as ``Jira Sync Failed``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Literal
 
 from pydantic import ValidationError
 
@@ -25,34 +24,23 @@ from jira_sync.errors import DomainError
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraUnavailable
 from jira_sync.models.credentials import RemediationEvent
-from jira_sync.models.remediation import BusEvent, PullRequest, PullRequestDetail
+from jira_sync.models.remediation import BusEvent, FindingDetail, PullRequest, PullRequestDetail
 from jira_sync.observability import count, logger
 from jira_sync.store import event_marks
 from jira_sync.store import issues as store
-from jira_sync.usecases import state_sync
+from jira_sync.usecases import auto_create, state_sync
 from jira_sync.usecases.connection import credential_client, load_credential
+from jira_sync.usecases.event_outcomes import Outcome, Refused, RetryLater
 
 RemainingTime = Callable[[], float]
-Outcome = Literal["done", "duplicate", "refused"]
 
 PULL_REQUEST_EVENTS: dict[str, RemediationEvent] = {
     "Remediation Pull Request Opened": "pull_request_opened",
     "Remediation Pull Request Merged": "pull_request_merged",
 }
+FINDING_DETECTED = "Finding Detected"
 _VERB = {"pull_request_opened": "opened", "pull_request_merged": "merged"}
 PROPERTY_KEY = "jira-sync"
-
-
-class RetryLater(Exception):
-    """Transient: the message should come back, after ``seconds`` when Jira said."""
-
-    def __init__(self, reason: str, seconds: float | None) -> None:
-        super().__init__(reason)
-        self.seconds = seconds
-
-
-class Refused(Exception):
-    """Permanent: the event can never succeed as it is."""
 
 
 def handle(
@@ -65,14 +53,21 @@ def handle(
     except ValidationError:
         return _refuse(None, None, "the message is not an EventBridge event")
     kind = PULL_REQUEST_EVENTS.get(event.detail_type)
-    if kind is None:
-        return _refuse(event, None, f"no handler for {event.detail_type!r}")
+    detail: PullRequestDetail | FindingDetail
     try:
-        detail = PullRequestDetail.model_validate(event.detail)
+        if kind is not None:
+            detail = PullRequestDetail.model_validate(event.detail)
+        elif event.detail_type == FINDING_DETECTED:
+            detail = FindingDetail.model_validate(event.detail)
+        else:
+            return _refuse(event, None, f"no handler for {event.detail_type!r}")
     except ValidationError as error:
-        where = ", ".join(".".join(map(str, e["loc"])) for e in error.errors())
-        return _refuse(event, None, f"the event's detail is not a pull request event ({where})")
+        where = ", ".join(".".join(map(str, e["loc"])) or "detail" for e in error.errors())
+        return _refuse(event, None, f"the event's detail is not a {event.detail_type} ({where})")
     try:
+        if isinstance(detail, FindingDetail):
+            return auto_create.finding_detected(event, detail, remaining_time)
+        kind = PULL_REQUEST_EVENTS[event.detail_type]
         return _pull_request(event, kind, detail, remaining_time, receive_count > 1)
     except (JiraRateLimited, JiraUnavailable) as error:
         raise RetryLater(error.message, error.retry_after) from None
