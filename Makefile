@@ -16,7 +16,7 @@ export MOTO_PORT ?= 5000
 
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck validate build emulator bench clean replay-dlq
+.PHONY: help install run test lint format typecheck validate build emulator bench clean replay-dlq event
 
 help:
 	@echo "make run        start the local stack (Jira emulator, AWS emulators, API on :$(API_PORT))"
@@ -26,6 +26,7 @@ help:
 	@echo "make build      sam build (for deployment: then sam deploy --guided)"
 	@echo "make bench      print the benchmarks' figures"
 	@echo "make replay-dlq move the running devstack's dead letters back to their queues"
+	@echo "make event FILE=events/<sample>.json [ISSUE=..] [CREDENTIAL=..]  put a sample event on its bus"
 
 # Each stamp depends on the files that pin what it installs, so a second `make install` is instant.
 $(VENV)/.installed: requirements-dev.txt layers/jira_sync/requirements.txt
@@ -52,6 +53,9 @@ run: install
 
 replay-dlq: $(VENV)/.installed
 	$(PY) -m devstack.dead_letters
+
+event: $(VENV)/.installed
+	$(PY) -m devstack.put_event $(FILE) $(if $(ISSUE),--issue-id $(ISSUE)) $(if $(CREDENTIAL),--credential-id $(CREDENTIAL))
 
 emulator: $(VENV)/.installed
 	$(PY) -m devstack.jira_emulator --host 127.0.0.1 --port $(JIRA_EMULATOR_PORT)

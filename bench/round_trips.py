@@ -125,6 +125,9 @@ def main() -> None:
     with JiraEmulator() as jira, mock_aws():
         counter = AwsCalls()
         create_table_from_template()
+        retry_queue = boto3.client("sqs").create_queue(QueueName="remediation")["QueueUrl"]
+        os.environ["JIRA_SYNC_RETRY_QUEUE_URL"] = retry_queue
+        os.environ["JIRA_SYNC_RETRY_FIRST_DELAY_SECONDS"] = "0"
         new_container()
         credentials: ModuleType = importlib.import_module("functions.credentials.app")
         tickets: ModuleType = importlib.import_module("functions.tickets.app")
@@ -262,25 +265,38 @@ def main() -> None:
                         },
                     },
                 }
-                record = {
-                    "messageId": f"m-{issue_id}",
-                    "receiptHandle": "r",
-                    "body": json.dumps(bus_event),
-                    "attributes": {"ApproximateReceiveCount": "1"},
-                    "messageAttributes": {},
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:remediation",
-                    "awsRegion": "us-east-1",
-                }
-                answer = remediation.lambda_handler({"Records": [record]}, Context())
-                assert answer == {"batchItemFailures": []}, answer
+                deliver(json.dumps(bus_event), f"m-{issue_id}")
 
             return run
+
+        def deliver(body: str, message_id: str) -> None:
+            record = {
+                "messageId": message_id,
+                "receiptHandle": "r",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:remediation",
+                "awsRegion": "us-east-1",
+            }
+            answer = remediation.lambda_handler({"Records": [record]}, Context())
+            assert answer == {"batchItemFailures": []}, answer
 
         merged("cold")()  # caches the transitions from In Progress
         jira_calls(jira)
         counter.take()
         measure("PR merged, warm (transition known)", merged("warm"))
+
+        faults = f"{jira.base_url}/_emulator/faults"
+        outage = {"method": "*", "path": "/rest/api/3/issue/*", "status": 503}
+        requests.post(faults, json=outage, timeout=10).raise_for_status()
+        measure("state change, Jira down (queued for retry)", state("warm", "in progress"))
+        requests.delete(faults, timeout=10).raise_for_status()
+        sqs = boto3.client("sqs")
+        (message,) = sqs.receive_message(QueueUrl=retry_queue)["Messages"]
+        counter.take()
+        measure("queued retry, Jira back", lambda: deliver(message["Body"], message["MessageId"]))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def banner(stack: Devstack) -> str:
             "api_token": "svc-token",
             "project_key": "SEC",
             "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
+            "remediation_map": {"pull_request_merged": "resolved"},
         }
     )
     jira_site = stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080"
@@ -110,6 +111,10 @@ def banner(stack: Devstack) -> str:
         '       -H \'content-type: application/json\' -d \'{"name": "jira-sync", '
         '"url": "<webhook_url>", "secret": "<webhook_secret>", '
         '"events": ["jira:issue_updated", "comment_created", "jira:issue_deleted"]}\'',
+        "  # the remediation loop: a merged pull request comments on the ticket, moves it by the",
+        "  # credential's remediation_map, and [bus] lines show the events it publishes",
+        "  make event FILE=events/remediation-pull-request-merged.json ISSUE=finding-1",
+        "  # with the AWS CLI installed: the table as it is",
         "  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \\",
         f"    aws --endpoint-url {stack.dynamodb_endpoint} --region us-east-1 \\",
         f"    dynamodb scan --table-name {stack.table_name}",

@@ -24,6 +24,17 @@ STACK_NAME = "jira-sync-local"
 REGION = "us-east-1"
 
 
+def local_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of the devstack's moto server (which takes any credentials)."""
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
 def replay(sqs: Any, stack: StackTemplate) -> dict[str, int]:
     """Moves every message of each dead-letter queue to its source queue; returns how many
     moved per source queue. A message is deleted from the DLQ only once it was sent."""
@@ -62,13 +73,7 @@ def main() -> int:
         Path(args.template),
         context=StackContext(stack_name=STACK_NAME, region=REGION, sqs_endpoint=endpoint),
     )
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = local_client("sqs", endpoint)
     for logical_id, count in replay(sqs, stack).items():
         print(f"{logical_id}: {count} message(s) moved back from its dead-letter queue")
     return 0

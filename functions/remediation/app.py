@@ -1,8 +1,8 @@
 """Lambda handler of the remediation queue (SQS, batches of up to 10, partial failures).
 
 A message whose event failed transiently is reported back in ``batchItemFailures`` so SQS
-delivers it again; when Jira said how long to wait (``Retry-After``), the message's visibility
-is set to that first, instead of sleeping in the function. After 5 receives the queue moves a
+delivers it again, its visibility first set to Jira's ``Retry-After`` or else to a backoff by
+its receive count, instead of sleeping in the function. After 5 receives the queue moves a
 message to its dead-letter queue. Events that can never succeed are acknowledged (and
 published as ``Jira Sync Failed`` by the use case).
 """
@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from jira_sync.aws.http_api import remaining_time
+from jira_sync.aws.retry_queue import delay_for
 from jira_sync.caching import ContainerCache, once
 from jira_sync.observability import count, lambda_entry, logger
 from jira_sync.usecases import remediation
@@ -45,14 +46,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deadline = remaining_time(context)
 
     def record_handler(record: SQSRecord) -> str:
+        receives = int(record.attributes.approximate_receive_count or 1)
         try:
-            receives = int(record.attributes.approximate_receive_count or 1)
             return remediation.handle(record.body, remaining_time=deadline, receive_count=receives)
         except RetryLater as later:
             count("Remediation_retry")
-            logger.warning("remediation event retried later", reason=str(later))
-            if later.seconds is not None:
-                _come_back_in(record, later.seconds)
+            # Without Jira's word, receives 1, 2, 3, 4 wait 10, 20, 40, 80 s (then the DLQ)
+            # rather than the queue's whole visibility timeout.
+            wait = later.seconds if later.seconds is not None else delay_for(receives + 1)
+            logger.warning("remediation event retried later", reason=str(later), wait=wait)
+            _come_back_in(record, wait)
             raise
 
     response = process_partial_response(

@@ -32,3 +32,6 @@ def test_given_the_round_trips_bench_when_run_then_counts_meet_the_targets() -> 
     assert counts["webhook, warm"] == "0"
     aws = dict(re.findall(r"^(\S.*?)\s+jira calls.*aws calls\s+(\d+)", result.stdout, re.MULTILINE))
     assert aws["webhook, warm"] == "2"  # BatchGetItem + TransactWriteItems, no Secrets Manager
+    assert counts["PR merged, warm (transition known)"] == "2"  # comment + transition
+    assert int(counts["queued retry, Jira back"]) <= 2
+    assert "sqs.SendMessage 1" in result.stdout

@@ -48,7 +48,18 @@ def curl_commands(banner: list[str]) -> list[list[str]]:
             joined[-1] = joined[-1][:-1] + " " + line.strip()
         else:
             joined.append(line.strip())
-    return [shlex.split(line, comments=True) for line in joined if line.startswith("curl ")]
+    return [
+        shlex.split(line, comments=True)
+        for line in joined
+        if line.startswith(("curl ", "make event "))
+    ]
+
+
+def run_make(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A banner line ``make ...``, run as printed against the stack's ports."""
+    return subprocess.run(
+        args, cwd=REPO_ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def run_curl(args: list[str], values: dict[str, str]) -> requests.Response:
@@ -97,6 +108,10 @@ def test_given_make_run_when_its_example_session_is_run_then_every_step_succeeds
         values: dict[str, str] = {}
         answers: list[Any] = []
         for command in commands:
+            if command[0] == "make":
+                made = run_make(command, ports)
+                assert made.returncode == 0, (command, made.stdout, made.stderr)
+                continue
             response = run_curl(command, values)
             assert response.status_code < 300, (command, response.text)
             answers.append(response.json() if response.content else None)
@@ -116,6 +131,19 @@ def test_given_make_run_when_its_example_session_is_run_then_every_step_succeeds
             a for a in answers if isinstance(a, dict) and a.get("url") == values["<webhook_url>"]
         )
         assert hooks["enabled"] is True
+        # The banner's `make event` line: the merged pull request resolves finding-1.
+        jira_url = f"http://127.0.0.1:{ports['JIRA_EMULATOR_PORT']}"
+        api_url = f"http://127.0.0.1:{ports['API_PORT']}"
+        deadline = time.monotonic() + 30
+        while requests.get(f"{api_url}/issues/finding-1", timeout=10).json()["state"] != "resolved":
+            assert time.monotonic() < deadline, "the banner's event never reached the issue"
+            time.sleep(0.3)
+        comments = requests.get(
+            f"{jira_url}/rest/api/3/issue/SEC-1/comment",
+            auth=("svc@example.com", "svc-token"),
+            timeout=10,
+        ).json()["comments"]
+        assert len(comments) == 1
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
     finally:

@@ -119,7 +119,8 @@ def test_given_a_merged_pull_request_then_a_comment_the_mapped_state_and_the_ref
         "text": "acme/api#7",
         "marks": [{"type": "link", "attrs": {"href": PULL["url"]}}],
     }
-    assert jira_issue(stack, key)["fields"]["status"]["name"] == "Done"
+    # The local state is written before the transition is sent: wait for Jira's side too.
+    wait_for(lambda: jira_issue(stack, key)["fields"]["status"]["name"] == "Done", "the status")
     reference = json.loads(
         sqs.receive_message(QueueUrl=references, WaitTimeSeconds=5)["Messages"][0]["Body"]
     )
@@ -369,3 +370,34 @@ def test_given_a_finding_the_rule_does_not_match_then_no_ticket(stack: Devstack)
     time.sleep(2)
     assert api(stack, "GET", "/issues/found-unlabelled").status_code == 404
     assert len(jira_requests(stack, "POST", "/rest/api/3/issue")) == 1
+
+
+def test_make_event_puts_a_sample_on_the_running_stack_and_the_loop_runs(stack: Devstack) -> None:
+    """The banner's `make event` line: the merged-PR sample comments on the ticket."""
+    import subprocess
+    import sys
+    from urllib.parse import urlsplit
+
+    key = linked(stack, "from-sample", remediation_map={"pull_request_merged": "resolved"})
+    port = urlsplit(stack.moto_endpoint).port
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "devstack.put_event",
+            "events/remediation-pull-request-merged.json",
+            "--issue-id",
+            "from-sample",
+            "--moto-port",
+            str(port),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Remediation Pull Request Merged put on ")
+    wait_for(lambda: len(comments(stack, key)) == 1, "the sample's comment")
+    wait_for(lambda: jira_issue(stack, key)["fields"]["status"]["name"] == "Done", "the status")

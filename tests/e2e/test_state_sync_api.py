@@ -4,6 +4,7 @@ linked ticket in the Jira emulator's workflows (SEC: global transitions; OPS: a 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -220,22 +221,38 @@ def test_given_stale_cached_transition_when_jira_refuses_then_refetched_once(
     assert len([line for line in log if line.startswith("POST")]) == 1
 
 
-def test_given_jira_failing_then_failed_with_detail_and_local_state_kept(stack: Devstack) -> None:
+def test_given_jira_failing_then_pending_and_the_queued_retry_moves_the_ticket(
+    stack: Devstack,
+) -> None:
     key = linked_issue(stack, "f1", "SEC", SEC_MAP)
     requests.post(
         f"{stack.jira_url}/_emulator/faults",
-        json={"method": "POST", "path": "*/transitions", "status": 500, "times": 5},
+        json={"method": "POST", "path": "*/transitions", "status": 500, "times": 2},
         timeout=10,
     )
 
     result = set_state(stack, "f1", "resolved")
 
     assert result["state"] == "resolved"
-    assert result["jira"]["transition"] == "failed"
+    assert result["jira"]["transition"] == "pending"
     assert "500" in result["jira"]["detail"]
-    assert timeline(stack, "f1")[-1].startswith('Jira transition to "Done" failed: ')
+    issue = api(stack, "GET", "/issues/f1").json()
+    assert issue["state"] == "resolved"
+    assert issue["sync"]["status"] == "pending"
+    assert "500" in issue["sync"]["last_error"]
+    assert timeline(stack, "f1")[-1].startswith('Jira transition to "Done" pending: ')
     assert jira_fields(stack, key)["status"]["name"] == "To Do"
-    assert api(stack, "GET", "/issues/f1").json()["state"] == "resolved"
+
+    deadline = time.monotonic() + 60
+    while jira_fields(stack, key)["status"]["name"] != "Done":
+        assert time.monotonic() < deadline, "the queued retry never moved the ticket"
+        time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while (issue := api(stack, "GET", "/issues/f1").json())["sync"]["status"] != "ok":
+        assert time.monotonic() < deadline, issue["sync"]
+        time.sleep(0.2)
+    assert issue["sync"]["last_error"] is None
+    assert timeline(stack, "f1")[-1].startswith('Jira transition to "Done" applied on retry ')
 
 
 @pytest.mark.parametrize("body", [{"state": "done"}, {}, {"state": "open", "x": 1}])

@@ -70,6 +70,13 @@ class Settings(BaseModel):
     # The longest Retry-After a Jira call waits for inside an invocation. The remediation
     # function sets 0: its queue waits instead (the message's visibility), not the function.
     jira_max_wait_seconds: float = Field(default=60.0, ge=0, le=600)
+    # Where an outbound change that failed transiently waits for its retry (the remediation
+    # queue; None: not queued, the change is reported failed). Retries wait first_delay,
+    # doubling up to max_delay (SQS delays a message 15 minutes at most), until give_up.
+    retry_queue_url: str | None = None
+    retry_first_delay_seconds: float = Field(default=5.0, ge=0, le=900)
+    retry_max_delay_seconds: float = Field(default=300.0, ge=0, le=900)
+    retry_give_up_seconds: float = Field(default=24 * 3600.0, ge=60, le=4 * 24 * 3600)
     stage: str = "dev"
 
     @classmethod

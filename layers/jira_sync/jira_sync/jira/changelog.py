@@ -89,3 +89,11 @@ def transition_unavailable_line(to_status: str, from_status: str) -> str:
 def transition_failed_line(to_status: str, detail: str) -> str:
     """A transition Jira refused or that failed after retries, with Jira's reason."""
     return f'Jira transition to "{_one_line(to_status)}" failed: {_one_line(detail)}'
+
+
+def transition_pending_line(to_status: str, detail: str, delay: int) -> str:
+    """A transition that failed for now and waits in the queue for its retry."""
+    return (
+        f'Jira transition to "{_one_line(to_status)}" pending: {_one_line(detail)}; '
+        f"retried in {delay} s, and until it is applied"
+    )

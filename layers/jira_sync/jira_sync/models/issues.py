@@ -170,6 +170,25 @@ class CreateClaim(BaseModel):
     created: CreatedTicket | None = None
 
 
+SyncStatus = Literal["ok", "pending", "failed"]
+
+
+class SyncState(BaseModel):
+    """Whether the ticket shows the issue's state: ``pending`` while a failed transition waits
+    in the queue for its retry, ``failed`` when Jira refused it or retrying gave up."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: SyncStatus
+    since: AwareDatetime | None
+    last_error: str | None = None
+    # Retries made so far for the pending state (0 until the first one ran).
+    attempts: int = Field(default=0, ge=0)
+
+    def view(self) -> "SyncView":
+        return SyncView(status=self.status, since=self.since, last_error=self.last_error)
+
+
 class IssueRecord(BaseModel):
     """An issue as kept in the table."""
 
@@ -192,6 +211,13 @@ class IssueRecord(BaseModel):
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     version: int = Field(default=0, ge=0)
+    # Bumped by every state set (ours or Jira's): a queued retry of an older one is dropped.
+    state_version: int = Field(default=0, ge=0)
+    # None: no outbound change has failed yet.
+    sync: SyncState | None = None
+
+    def sync_state(self) -> SyncState:
+        return self.sync or SyncState(status="ok", since=self.created_at)
 
 
 class LinkRecord(JiraLink):
@@ -257,10 +283,24 @@ class IssueView(BaseModel):
     due_date: date | None
     severity: Severity | None
     jira: JiraLink | None
+    sync: "SyncView"
     timeline: list[TimelineEntry]
 
 
-TransitionOutcome = Literal["applied", "not_mapped", "not_linked", "not_available", "failed"]
+class SyncView(BaseModel):
+    """``sync`` of ``GET /issues/{issue_id}``."""
+
+    model_config = _ANSWER
+
+    status: SyncStatus
+    since: AwareDatetime | None
+    last_error: str | None
+
+
+# ``pending``: Jira failed for now; the change waits in the queue and is retried by itself.
+TransitionOutcome = Literal[
+    "applied", "not_mapped", "not_linked", "not_available", "failed", "pending"
+]
 
 
 class TicketOutcome(BaseModel):

@@ -55,6 +55,16 @@ class FindingDetail(BaseModel):
     snapshot: SnapshotInput | None = None
 
 
+class TransitionRetryDetail(BaseModel):
+    """``detail`` of ``Jira Transition Retry``, which jira-sync queues for itself."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    issue_id: IssueId
+    state_version: int = Field(ge=1)
+    attempt: int = Field(ge=1)
+
+
 class BusEvent(BaseModel):
     """EventBridge's envelope."""
 

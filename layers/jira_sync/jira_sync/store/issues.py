@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from jira_sync.errors import Conflict
-from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, TimelineEntry
+from jira_sync.models.issues import IssueRecord, JiraLink, LinkRecord, SyncState, TimelineEntry
 from jira_sync.store import memberships
 from jira_sync.store.client import dynamodb_client, table
 from jira_sync.store.codec import from_item, to_item, to_value
@@ -373,11 +373,18 @@ def change_state(
                 "TableName": table(),
                 "Key": issue_key(issue_id),
                 "UpdateExpression": "SET #state = :state, updated_at = :now, "
-                "#version = #version + :one",
+                "#version = #version + :one, "
+                "state_version = if_not_exists(state_version, :zero) + :one",
                 "ConditionExpression": "#version = :expected AND attribute_exists(created_at)",
                 "ExpressionAttributeNames": {"#state": "state", "#version": "version"},
                 "ExpressionAttributeValues": to_item(
-                    {":state": state, ":now": iso(now), ":one": 1, ":expected": expected_version}
+                    {
+                        ":state": state,
+                        ":now": iso(now),
+                        ":one": 1,
+                        ":zero": 0,
+                        ":expected": expected_version,
+                    }
                 ),
             }
         }
@@ -451,37 +458,45 @@ def record_jira_status(
     jira_status: str | None,
     now: datetime,
     timeline: str | None,
+    sync: SyncState | None = None,
 ) -> bool:
-    """Notes the ticket's Jira status after our transition, and a timeline line; False when
-    the ticket was unlinked meanwhile."""
+    """Notes the ticket's Jira status after our transition, the sync state when it changed,
+    and a timeline line; False when the ticket was unlinked meanwhile."""
     items: list[TransactWriteItemTypeDef] = []
+    sets: list[str] = []
+    names = {"#jira": "jira", "#key": "key"}
+    values: dict[str, Any] = {":key": link.key}
     if jira_status is not None:
-        link_set = "SET jira_status = :status"
-        items += [
-            {
-                "Update": {
-                    "TableName": table(),
-                    "Key": issue_key(issue_id),
-                    "UpdateExpression": "SET jira_status = :status",
-                    "ConditionExpression": "#jira.#key = :key",
-                    "ExpressionAttributeNames": {"#jira": "jira", "#key": "key"},
-                    "ExpressionAttributeValues": to_item(
-                        {":status": jira_status, ":key": link.key}
-                    ),
-                }
-            },
+        sets.append("jira_status = :status")
+        values[":status"] = jira_status
+    if sync is not None:
+        sets.append("#sync = :sync")
+        names["#sync"] = "sync"
+        values[":sync"] = sync.model_dump(mode="json")
+    if sets:
+        update: UpdateTypeDef = {
+            "TableName": table(),
+            "Key": issue_key(issue_id),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": "#jira.#key = :key",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(values),
+        }
+        items.append({"Update": update})
+    if jira_status is not None:
+        items.append(
             {
                 "Update": {
                     "TableName": table(),
                     "Key": link_key(link.base_url, link.key),
-                    "UpdateExpression": link_set,
+                    "UpdateExpression": "SET jira_status = :status",
                     "ConditionExpression": "issue_id = :issue_id",
                     "ExpressionAttributeValues": to_item(
                         {":status": jira_status, ":issue_id": issue_id}
                     ),
                 }
-            },
-        ]
+            }
+        )
     if timeline is not None:
         items.append(timeline_put(issue_id, now, "service", timeline))
     if not items:
@@ -619,6 +634,11 @@ def _issue_webhook_update(
     names |= {"#jira": "jira", "#key": "key", "#version": "version"}
     values |= {":now": iso(now), ":one": 1, ":key": link.key}
     sets += ["updated_at = :now", "#version = #version + :one"]
+    if "state" in changes:
+        # Jira set the state: the ticket shows it, and a retry of an older one is dropped.
+        names["#sync"] = "sync"
+        values |= {":zero": 0, ":synced": {"status": "ok", "since": iso(now), "attempts": 0}}
+        sets += ["state_version = if_not_exists(state_version, :zero) + :one", "#sync = :synced"]
     expression = "SET " + ", ".join(sets)
     if unlink:
         removes = ["#jira", "create_result", "create_request_hash", "jira_status"]

@@ -19,12 +19,18 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from jira_sync.adf.nodes import Mark, Node, document, paragraph, text
-from jira_sync.aws import event_bus
+from jira_sync.aws import event_bus, retry_queue
 from jira_sync.errors import DomainError
 from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraUnavailable
 from jira_sync.models.credentials import RemediationEvent
-from jira_sync.models.remediation import BusEvent, FindingDetail, PullRequest, PullRequestDetail
+from jira_sync.models.remediation import (
+    BusEvent,
+    FindingDetail,
+    PullRequest,
+    PullRequestDetail,
+    TransitionRetryDetail,
+)
 from jira_sync.observability import count, logger
 from jira_sync.store import event_marks
 from jira_sync.store import issues as store
@@ -53,12 +59,17 @@ def handle(
     except ValidationError:
         return _refuse(None, None, "the message is not an EventBridge event")
     kind = PULL_REQUEST_EVENTS.get(event.detail_type)
-    detail: PullRequestDetail | FindingDetail
+    detail: PullRequestDetail | FindingDetail | TransitionRetryDetail
     try:
         if kind is not None:
             detail = PullRequestDetail.model_validate(event.detail)
         elif event.detail_type == FINDING_DETECTED:
             detail = FindingDetail.model_validate(event.detail)
+        elif (event.detail_type, event.source) == (
+            retry_queue.TRANSITION_RETRY,
+            retry_queue.SOURCE,
+        ):
+            detail = TransitionRetryDetail.model_validate(event.detail)
         else:
             return _refuse(event, None, f"no handler for {event.detail_type!r}")
     except ValidationError as error:
@@ -67,6 +78,14 @@ def handle(
     try:
         if isinstance(detail, FindingDetail):
             return auto_create.finding_detected(event, detail, remaining_time)
+        if isinstance(detail, TransitionRetryDetail):
+            done = state_sync.resume(
+                detail.issue_id,
+                detail.state_version,
+                detail.attempt,
+                remaining_time=remaining_time,
+            )
+            return "superseded" if done == "superseded" else "done"
         kind = PULL_REQUEST_EVENTS[event.detail_type]
         return _pull_request(event, kind, detail, remaining_time, receive_count > 1)
     except (JiraRateLimited, JiraUnavailable) as error:

@@ -3,7 +3,13 @@
 The local write comes first and stands whatever Jira does. Jira's side picks the transition
 available now whose target status is the mapped one, fills what its screen requires (a
 resolution, from the credential's ``resolution_map`` or sensible defaults) and reports one
-outcome: applied, not_mapped, not_linked, not_available or failed.
+outcome: applied, not_mapped, not_linked, not_available, failed or pending.
+
+Pending is how the ticket converges after an outage: a transient failure (Jira down, timing
+out or rate limiting, or another change holding the issue) queues a retry carrying the
+issue's ``state_version``. The retry moves the ticket to the state then current, and is
+dropped when the state was set again meanwhile (that change has its own sync), so a stale
+state is never applied. The issue's ``sync`` says which of ok, pending or failed holds.
 """
 
 from __future__ import annotations
@@ -16,25 +22,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from jira_sync.aws import event_bus
+from botocore.exceptions import BotoCoreError, ClientError
+
+from jira_sync.aws import event_bus, retry_queue
 from jira_sync.errors import Conflict, NotFound
 from jira_sync.jira import transitions
-from jira_sync.jira.changelog import transition_failed_line, transition_unavailable_line
+from jira_sync.jira.changelog import (
+    transition_failed_line,
+    transition_pending_line,
+    transition_unavailable_line,
+)
 from jira_sync.jira.client import JiraClient
-from jira_sync.jira.errors import JiraError, JiraRejected
+from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraRejected, JiraUnavailable
 from jira_sync.models.credentials import IssueState, StoredCredential
 from jira_sync.models.issues import (
     IssueRecord,
     JiraLink,
     StateChangeResult,
+    SyncState,
     TicketOutcome,
     TransitionOutcome,
     check_issue_id,
 )
 from jira_sync.models.jira import Transition
-from jira_sync.observability import count
+from jira_sync.observability import count, logger
+from jira_sync.settings import get_settings
 from jira_sync.store import issues as store
 from jira_sync.usecases.connection import credential_client, load_credential
+from jira_sync.usecases.event_outcomes import RetryLater
 
 RemainingTime = Callable[[], float]
 Origin = Literal["api", "remediation"]
@@ -46,6 +61,7 @@ LEASE_FIRST_POLL_SECONDS = 0.02
 LEASE_LAST_POLL_SECONDS = 0.4
 LEASE_MARGIN_SECONDS = 1.0
 DEFAULT_BUDGET_SECONDS = 30.0
+BUSY = "another change to this ticket was still being sent to Jira"
 # Resolutions tried, in order, when a transition screen requires one and the credential's
 # resolution_map names none for the state.
 DEFAULT_RESOLUTIONS: dict[str, tuple[str, ...]] = {
@@ -111,25 +127,14 @@ def _sync_serialised(
     sync lease: concurrent changes move Jira one at a time, each to the state then current,
     so Jira ends where the last change left the issue."""
     token = secrets.token_hex(16)
-    budget = remaining_time() if remaining_time is not None else DEFAULT_BUDGET_SECONDS
-    # A lease outlives no invocation; waiting for one may take half of what is left.
-    lease_until = time.time() + budget + LEASE_MARGIN_SECONDS
-    give_up = time.monotonic() + budget / 2
-    delay = LEASE_FIRST_POLL_SECONDS
-    while (
-        current := store.take_sync_lease(record.issue_id, token, now=time.time(), until=lease_until)
-    ) is None:
-        if time.monotonic() + delay > give_up:
-            outcome = Outcome(
-                "failed",
-                credential.state_map.get(state),
-                "another change to this ticket was still being sent to Jira: set the state "
-                "again to retry",
-            )
-            _report_failure(record, link, outcome, None)
-            return outcome
-        time.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not a secret)
-        delay = min(delay * 2, LEASE_LAST_POLL_SECONDS)
+    current = _take_lease(record.issue_id, token, remaining_time)
+    if current is None:
+        target = credential.state_map.get(state)
+        if target is None:
+            return Outcome("not_mapped")
+        # Our state is newer than what the holder is sending: it goes through the queue.
+        waiting = record.model_copy(update={"state_version": record.state_version + 1})
+        return _defer(waiting, link, target, BUSY, None, attempt=0)
     try:
         if current.jira is None or current.jira.key != link.key:
             return Outcome("not_linked")
@@ -138,6 +143,61 @@ def _sync_serialised(
         return _sync_ticket(current, current.jira, credential, current.state, remaining_time)
     finally:
         store.drop_sync_lease(record.issue_id, token)
+
+
+def resume(
+    issue_id: str, state_version: int, attempt: int, *, remaining_time: RemainingTime | None
+) -> str:
+    """Retry ``attempt`` of a queued change: the ticket is moved to the issue's state if it is
+    still the one set at ``state_version`` and still pending; else ``superseded``. Raises
+    ``RetryLater`` when the message itself must come back (the issue busy, the queue failing).
+    """
+    token = secrets.token_hex(16)
+    current = _take_lease(issue_id, token, remaining_time)
+    if current is None:
+        raise RetryLater(BUSY, retry_queue.delay_for(attempt))
+    try:
+        if (
+            current.jira is None
+            or current.state_version != state_version
+            or current.sync_state().status != "pending"
+        ):
+            count("Transition_retry_superseded")
+            return "superseded"
+        credential = load_credential(current.jira.credential_id)
+        outcome = _sync_ticket(
+            current, current.jira, credential, current.state, remaining_time, attempt=attempt
+        )
+    finally:
+        store.drop_sync_lease(issue_id, token)
+    count(f"Transition_retry_{outcome.transition}")
+    logger.info(
+        "queued transition retried",
+        issue_id=issue_id,
+        attempt=attempt,
+        outcome=outcome.transition,
+    )
+    return outcome.transition
+
+
+def _take_lease(
+    issue_id: str, token: str, remaining_time: RemainingTime | None
+) -> IssueRecord | None:
+    """The issue under our sync lease, or None when another holder kept it past half the
+    time left (polled from 20 ms doubling to 400 ms, with jitter)."""
+    budget = remaining_time() if remaining_time is not None else DEFAULT_BUDGET_SECONDS
+    # A lease outlives no invocation; waiting for one may take half of what is left.
+    lease_until = time.time() + budget + LEASE_MARGIN_SECONDS
+    give_up = time.monotonic() + budget / 2
+    delay = LEASE_FIRST_POLL_SECONDS
+    while (
+        current := store.take_sync_lease(issue_id, token, now=time.time(), until=lease_until)
+    ) is None:
+        if time.monotonic() + delay > give_up:
+            return None
+        time.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 (jitter, not a secret)
+        delay = min(delay * 2, LEASE_LAST_POLL_SECONDS)
+    return current
 
 
 def _apply_locally(
@@ -183,13 +243,22 @@ def _sync_ticket(
     credential: StoredCredential,
     state: IssueState,
     remaining_time: RemainingTime | None,
+    *,
+    attempt: int = 0,
 ) -> Outcome:
+    """Moves the ticket to ``state``'s status; ``attempt`` > 0 for a queued retry."""
     target = credential.state_map.get(state)
     if target is None:
+        if record.sync_state().status != "ok":
+            store.record_jira_status(
+                record.issue_id, link, jira_status=None, now=_now(), timeline=None, sync=_ok()
+            )
         return Outcome("not_mapped")
     client = credential_client(credential, remaining_time)
     try:
         outcome = _move(client, credential, link, record.jira_status, target, state)
+    except (JiraUnavailable, JiraRateLimited) as error:
+        return _defer(record, link, target, error.message, error.retry_after, attempt=attempt)
     except JiraError as error:
         outcome = Outcome("failed", target, error.message)
         _report_failure(record, link, outcome, error.status)
@@ -197,16 +266,63 @@ def _sync_ticket(
     except CannotFill as problem:
         outcome = Outcome("failed", target, str(problem))
     if outcome.transition == "applied":
+        settled = record.sync_state().status != "ok"
         store.record_jira_status(
             record.issue_id,
             link,
             jira_status=outcome.to_status,
             now=_now(),
-            timeline=None,
+            timeline=_retried_line(outcome.to_status or target, attempt) if attempt else None,
+            sync=_ok() if settled else None,
         )
     else:
         _report_failure(record, link, outcome, None)
     return outcome
+
+
+def _defer(
+    record: IssueRecord,
+    link: JiraLink,
+    target: str,
+    reason: str,
+    retry_after: float | None,
+    *,
+    attempt: int,
+) -> Outcome:
+    """Queues retry ``attempt + 1`` of the issue's state at ``record.state_version`` (pending);
+    ``failed`` once retrying has gone on longer than the settings allow, or, for a first
+    failure, when the retry cannot be queued (a retry's own message comes back instead)."""
+    now = _now()
+    settings = get_settings()
+    before = record.sync_state()
+    since = before.since if before.status == "pending" and before.since else now
+    if (now - since).total_seconds() >= settings.retry_give_up_seconds:
+        hours = settings.retry_give_up_seconds / 3600
+        outcome = Outcome("failed", target, f"{reason} (gave up after retrying for {hours:g} h)")
+        _report_failure(record, link, outcome, None)
+        return outcome
+    delay = retry_queue.delay_for(attempt + 1, retry_after)
+    store.record_jira_status(
+        record.issue_id,
+        link,
+        jira_status=None,
+        now=now,
+        timeline=None if attempt else transition_pending_line(target, reason, delay),
+        sync=SyncState(status="pending", since=since, last_error=reason, attempts=attempt),
+    )
+    try:
+        retry_queue.send(record.issue_id, record.state_version, attempt + 1, delay)
+    except (retry_queue.NoRetryQueue, BotoCoreError, ClientError) as problem:
+        logger.warning(
+            "the retry could not be queued", issue_id=record.issue_id, error=str(problem)
+        )
+        if attempt:
+            raise RetryLater(reason, delay) from None
+        outcome = Outcome("failed", target, f"{reason}; the retry could not be queued")
+        _report_failure(record, link, outcome, None)
+        return outcome
+    count("Transition_queued")
+    return Outcome("pending", target, f"{reason}: retried in {delay} s")
 
 
 def _move(
@@ -317,12 +433,14 @@ def _report_failure(
         line = outcome.detail or ""
     else:
         line = transition_failed_line(target, outcome.detail or "")
+    now = _now()
     store.record_jira_status(
         record.issue_id,
         link,
         jira_status=outcome.jira_status,
-        now=_now(),
+        now=now,
         timeline=line,
+        sync=SyncState(status="failed", since=now, last_error=outcome.detail or line),
     )
     event_bus.publish(
         event_bus.SYNC_FAILED,
@@ -336,6 +454,14 @@ def _report_failure(
             "message": line,
         },
     )
+
+
+def _ok() -> SyncState:
+    return SyncState(status="ok", since=_now())
+
+
+def _retried_line(to_status: str, attempt: int) -> str:
+    return f'Jira transition to "{to_status}" applied on retry {attempt}'
 
 
 def _view(key: str | None, outcome: Outcome) -> TicketOutcome:

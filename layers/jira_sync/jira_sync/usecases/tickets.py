@@ -178,6 +178,7 @@ def get_issue(issue_id: str) -> IssueView:
         due_date=record.due_date,
         severity=record.severity,
         jira=record.jira,
+        sync=record.sync_state().view(),
         timeline=timeline,
     )
 
