@@ -232,3 +232,37 @@ def test_a_state_jira_sets_meanwhile_settles_the_sync_and_drops_the_retry(
     assert (issue.state, issue.sync.status) == ("resolved", "ok")
     jira_back(jira)
     assert run(message) == "superseded"
+
+
+def test_a_slower_sync_of_an_older_state_never_overwrites_the_newer_ones_sync(
+    linked: str, queue: str, jira: JiraEmulator
+) -> None:
+    """The holder of the lease syncs state 1 while state 2 waits in the queue: whatever the
+    holder learns, the issue stays pending for state 2, and state 2's retry moves the ticket."""
+    from jira_sync.models.issues import SyncState
+
+    store.take_sync_lease("finding-1", "holder", now=0, until=9e12)
+    result = state_sync.change_state("finding-1", "resolved", remaining_time=lambda: 0.5)
+    assert result.jira.transition == "pending"
+    (newer,) = queued(queue)
+    record = store.get_issue_item("finding-1")
+    assert record is not None
+    assert record.jira is not None
+
+    written = store.record_jira_status(  # the holder, for the older state_version 0
+        "finding-1",
+        record.jira,
+        jira_status="To Do",
+        now=datetime.now(UTC),
+        timeline=None,
+        sync=SyncState(status="failed", since=datetime.now(UTC), last_error="older"),
+        state_version=0,
+    )
+    store.drop_sync_lease("finding-1", "holder")
+
+    assert written is True
+    after = store.get_issue_item("finding-1")
+    assert after is not None
+    assert (after.jira_status, after.sync_state().status) == ("To Do", "pending")
+    assert run(newer) == "done"
+    assert jira_issue(jira, linked)["fields"]["status"]["name"] == "Done"

@@ -459,13 +459,19 @@ def record_jira_status(
     now: datetime,
     timeline: str | None,
     sync: SyncState | None = None,
+    state_version: int = 0,
 ) -> bool:
     """Notes the ticket's Jira status after our transition, the sync state when it changed,
-    and a timeline line; False when the ticket was unlinked meanwhile."""
+    and a timeline line; False when the ticket was unlinked meanwhile.
+
+    ``sync`` is the outcome of syncing the state set at ``state_version``: it is written only
+    while that is still the issue's, so a slower sync of an older state never overwrites
+    what a newer one is waiting for."""
     items: list[TransactWriteItemTypeDef] = []
     sets: list[str] = []
     names = {"#jira": "jira", "#key": "key"}
     values: dict[str, Any] = {":key": link.key}
+    condition = "#jira.#key = :key"
     if jira_status is not None:
         sets.append("jira_status = :status")
         values[":status"] = jira_status
@@ -473,12 +479,17 @@ def record_jira_status(
         sets.append("#sync = :sync")
         names["#sync"] = "sync"
         values[":sync"] = sync.model_dump(mode="json")
+        if state_version:
+            condition += " AND state_version = :state_version"
+            values[":state_version"] = state_version
+        else:
+            condition += " AND attribute_not_exists(state_version)"
     if sets:
         update: UpdateTypeDef = {
             "TableName": table(),
             "Key": issue_key(issue_id),
             "UpdateExpression": "SET " + ", ".join(sets),
-            "ConditionExpression": "#jira.#key = :key",
+            "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(values),
         }
@@ -505,7 +516,12 @@ def record_jira_status(
     try:
         transact(items)
     except client.exceptions.TransactionCanceledException:
-        return False
+        if sync is None:
+            return False
+        # Unlinked, or the state was set again meanwhile: its sync is the newer change's.
+        return record_jira_status(
+            issue_id, link, jira_status=jira_status, now=now, timeline=timeline
+        )
     return True
 
 

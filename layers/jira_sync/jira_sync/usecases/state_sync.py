@@ -251,7 +251,13 @@ def _sync_ticket(
     if target is None:
         if record.sync_state().status != "ok":
             store.record_jira_status(
-                record.issue_id, link, jira_status=None, now=_now(), timeline=None, sync=_ok()
+                record.issue_id,
+                link,
+                jira_status=None,
+                now=_now(),
+                timeline=None,
+                sync=_ok(),
+                state_version=record.state_version,
             )
         return Outcome("not_mapped")
     client = credential_client(credential, remaining_time)
@@ -274,6 +280,7 @@ def _sync_ticket(
             now=_now(),
             timeline=_retried_line(outcome.to_status or target, attempt) if attempt else None,
             sync=_ok() if settled else None,
+            state_version=record.state_version,
         )
     else:
         _report_failure(record, link, outcome, None)
@@ -309,6 +316,7 @@ def _defer(
         now=now,
         timeline=None if attempt else transition_pending_line(target, reason, delay),
         sync=SyncState(status="pending", since=since, last_error=reason, attempts=attempt),
+        state_version=record.state_version,
     )
     try:
         retry_queue.send(record.issue_id, record.state_version, attempt + 1, delay)
@@ -441,6 +449,7 @@ def _report_failure(
         now=now,
         timeline=line,
         sync=SyncState(status="failed", since=now, last_error=outcome.detail or line),
+        state_version=record.state_version,
     )
     event_bus.publish(
         event_bus.SYNC_FAILED,
