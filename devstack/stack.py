@@ -287,6 +287,9 @@ class Devstack:
             # The emulator holds a request no longer than its faults say: tests wait seconds.
             "JIRA_SYNC_JIRA_REQUEST_LIFETIME_SECONDS": "4",
         }
+        if self.jira is not None:
+            # The emulator serves the scoped-token gateway's paths (/ex/jira/<cloudId>) too.
+            extra["JIRA_SYNC_ATLASSIAN_GATEWAY_URL"] = self.jira.base_url
         for logical_id, spec in self.stack.functions.items():
             env = worker_environment(spec, endpoints, extra=extra)
             self.pools[logical_id] = FunctionPool(

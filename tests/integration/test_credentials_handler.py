@@ -534,8 +534,11 @@ def test_given_credential_when_validated_then_result_returned_and_stored(
         "checked_at",
         "missing_permissions",
         "unknown_statuses",
+        "auth",
+        "cloud_id",
     }
     assert (result["ok"], result["jira_status"]) == (True, 200)
+    assert (result["auth"], result["cloud_id"]) == ("api_token", None)
     assert call("GET", f"/credentials/{credential_id}")[1]["validation"] == result
 
 

@@ -77,6 +77,9 @@ class Settings(BaseModel):
     retry_first_delay_seconds: float = Field(default=5.0, ge=0, le=900)
     retry_max_delay_seconds: float = Field(default=300.0, ge=0, le=900)
     retry_give_up_seconds: float = Field(default=24 * 3600.0, ge=60, le=4 * 24 * 3600)
+    # Where a site's scoped tokens work (``<gateway>/ex/jira/<cloudId>``); the devstack points
+    # it at the Jira emulator, which serves the gateway's paths too.
+    atlassian_gateway_url: Annotated[str, BeforeValidator(_base_url)] = "https://api.atlassian.com"
     stage: str = "dev"
 
     @classmethod

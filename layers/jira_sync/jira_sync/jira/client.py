@@ -59,6 +59,7 @@ from jira_sync.models.jira import (
     ProjectStatuses,
     SearchResults,
     ServerInfo,
+    TenantInfo,
     Transition,
     Transitions,
 )
@@ -273,6 +274,11 @@ class JiraClient:
     def server_info(self) -> ServerInfo:
         return self._answer(ServerInfo, "/rest/api/3/serverInfo")
 
+    def tenant_cloud_id(self) -> str:
+        """The site's cloudId. Asked without credentials: the page is public, and the token
+        it follows up on was just refused by this site."""
+        return self._answer(TenantInfo, "/_edge/tenant_info", anonymous=True).cloud_id
+
     def project(self, key: str) -> Project:
         return self._answer(Project, api_path("/rest/api/3/project/{}", key))
 
@@ -413,6 +419,7 @@ class JiraClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         expected: tuple[int, ...] = (200, 201, 204),
+        anonymous: bool = False,
     ) -> Any:
         """``request`` and its JSON body (None when empty); unreadable JSON → JiraUnavailable."""
         response = self.request(
@@ -424,6 +431,7 @@ class JiraClient:
             headers=headers,
             idempotent=idempotent,
             expected=expected,
+            anonymous=anonymous,
         )
         if not response.content:
             return None
@@ -451,8 +459,10 @@ class JiraClient:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         expected: tuple[int, ...] = (200, 201, 204),
+        anonymous: bool = False,
     ) -> requests.Response:
         """Send ``method`` to ``base_url + path``; the response when its status is ``expected``.
+        ``anonymous`` sends no credentials.
 
         Idempotent calls (by method, or ``idempotent=True``) are retried on connection errors,
         timeouts, 429 and 502/503/504 up to ``retry.max_attempts`` times; others only on 429,
@@ -467,7 +477,9 @@ class JiraClient:
             attempt += 1
             timeout = self._timeout(method, path)
             started = time.monotonic()
-            outcome = self._send(method, path, url, timeout, params, json, files, headers)
+            outcome = self._send(
+                method, path, url, timeout, params, json, files, headers, anonymous
+            )
             if isinstance(outcome, _Failure):
                 failure = outcome
             else:
@@ -514,6 +526,7 @@ class JiraClient:
         json: Any,
         files: Any,
         headers: Mapping[str, str] | None,
+        anonymous: bool = False,
     ) -> requests.Response | _Failure:
         """One attempt. A failure is returned, not raised, so no requests exception is chained."""
         try:
@@ -524,7 +537,7 @@ class JiraClient:
                 json=json,
                 files=files,
                 headers=headers,
-                auth=self._auth,
+                auth=None if anonymous else self._auth,
                 timeout=timeout,
                 allow_redirects=False,
             )

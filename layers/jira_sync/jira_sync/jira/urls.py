@@ -179,6 +179,12 @@ def _port(parts: SplitResult) -> int | None:
     return port
 
 
+def gateway_cloud_id(url: str) -> str | None:
+    """The cloudId a normalized gateway URL (``.../ex/jira/<cloudId>``) names; None for a site."""
+    match = _CLOUD_PATH.search(urlsplit(url).path)
+    return None if match is None else match.group(1).lower()
+
+
 def _path(path: str, host: str, loopback: bool) -> str:
     """'' for a site; ``/ex/jira/<cloudId>`` for the scoped-token gateway (and the emulator)."""
     path = path.removesuffix("/")

@@ -362,6 +362,10 @@ class ValidationResult(BaseModel):
     checked_at: AwareDatetime
     missing_permissions: list[str] = Field(default_factory=list)
     unknown_statuses: list[str] = Field(default_factory=list)
+    # How the token got in: directly at the site (a classic API token), or through
+    # api.atlassian.com/ex/jira/<cloud_id> (a scoped token, e.g. a service account's).
+    auth: Literal["api_token", "scoped_token"] | None = None
+    cloud_id: str | None = None
 
 
 class StoredCredential(CredentialSettings):
@@ -375,6 +379,13 @@ class StoredCredential(CredentialSettings):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: int = Field(ge=1)
+    # Where API calls go when the site refused the token and its gateway took it; ``url``
+    # stays the site (browse links, webhooks' ``issue.self``).
+    api_url: str | None = None
+
+    @property
+    def client_url(self) -> str:
+        return self.api_url or self.url
 
 
 class CredentialView(CredentialSettings):

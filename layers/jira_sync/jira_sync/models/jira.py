@@ -156,6 +156,12 @@ class MyPermissions(JiraPayload):
     permissions: dict[str, Permission]
 
 
+class TenantInfo(JiraPayload):
+    """``/_edge/tenant_info`` of a Cloud site: its cloudId, public."""
+
+    cloud_id: str = Field(alias="cloudId", pattern=r"^[0-9a-fA-F-]{36}$")
+
+
 class ServerInfo(JiraPayload):
     # Optional in Atlassian's spec: without it the credential's own URL is the site's.
     base_url: str | None = Field(default=None, alias="baseUrl")

@@ -38,7 +38,7 @@ def credential_client(
     """The container's Jira client of a stored credential (its token read through the cache)."""
     token = secret_of(credential).api_token.get_secret_value()
     wait = get_settings().jira_max_wait_seconds
-    return get_client(credential.url, credential.email, token, remaining_time, max_wait=wait)
+    return get_client(credential.client_url, credential.email, token, remaining_time, max_wait=wait)
 
 
 def _is_uuid(value: str) -> bool:

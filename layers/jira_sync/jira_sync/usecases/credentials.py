@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -18,8 +20,9 @@ from jira_sync.aws import secret_store
 from jira_sync.aws.secret_store import CredentialSecret
 from jira_sync.errors import Conflict, ValidationFailed
 from jira_sync.jira.cache import get_client
+from jira_sync.jira.client import JiraClient
 from jira_sync.jira.errors import JiraAuthError, JiraError, JiraNotFound, JiraRejected
-from jira_sync.jira.urls import normalize_jira_url, resolve_host
+from jira_sync.jira.urls import gateway_cloud_id, normalize_jira_url, resolve_host
 from jira_sync.models.credentials import (
     REQUIRED_PERMISSIONS,
     CredentialCreate,
@@ -61,7 +64,7 @@ def create_credential(
     """
     url = _normalize_url(request.url, resolve)
     settings = CredentialSettings.model_validate(request.settings_json() | {"url": url})
-    validation = _check_or_raise(settings, request.api_token, remaining_time)
+    validation, api_url = _check_or_raise(settings, request.api_token, remaining_time, resolve)
 
     generated = request.webhook_secret is None
     webhook_secret = (
@@ -82,6 +85,7 @@ def create_credential(
             "created_at": now,
             "updated_at": now,
             "version": 1,
+            "api_url": api_url,
         }
     )
     try:
@@ -143,9 +147,10 @@ def update_credential(
         ),
     )
     if patch.api_token is not None or _CHECKED_FIELDS & changes.keys():
-        changes["validation"] = _check_or_raise(
-            settings, secret.api_token, remaining_time
-        ).model_dump(mode="json")
+        validation, changes["api_url"] = _check_or_raise(
+            settings, secret.api_token, remaining_time, resolve
+        )
+        changes["validation"] = validation.model_dump(mode="json")
     if patch.api_token is not None or patch.webhook_secret is not None:
         changes["secret_version"] = secret_store.put_secret(credential_id, secret)
     changes["updated_at"] = _iso(_now())
@@ -216,44 +221,97 @@ def validate_credential(
     """
     credential = load_credential(credential_id)
     secret = secret_of(credential)
-    result, _ = _check(credential, secret.api_token, remaining_time)
-    store.update_credential(
-        credential_id,
-        {"validation": result.model_dump(mode="json")},
-        expected_version=credential.version,
-    )
-    return result
+    check = _check(credential, secret.api_token, remaining_time, resolve_host)
+    changes: dict[str, Any] = {"validation": check.result.model_dump(mode="json")}
+    if check.refusal is None:
+        changes["api_url"] = check.api_url
+    store.update_credential(credential_id, changes, expected_version=credential.version)
+    return check.result
 
 
 def _check_or_raise(
-    settings: CredentialSettings, api_token: SecretStr, remaining_time: RemainingTime | None
-) -> ValidationResult:
-    result, refusal = _check(settings, api_token, remaining_time)
-    if refusal is not None:
-        raise refusal
-    return result
+    settings: CredentialSettings,
+    api_token: SecretStr,
+    remaining_time: RemainingTime | None,
+    resolve: Resolver,
+) -> tuple[ValidationResult, str | None]:
+    """The check's result and where API calls go (None: the site itself); raises a refusal."""
+    check = _check(settings, api_token, remaining_time, resolve)
+    if check.refusal is not None:
+        raise check.refusal
+    return check.result, check.api_url
+
+
+@dataclass(frozen=True, slots=True)
+class _Check:
+    result: ValidationResult
+    refusal: JiraError | None
+    api_url: str | None
 
 
 def _check(
-    settings: CredentialSettings, api_token: SecretStr, remaining_time: RemainingTime | None
-) -> tuple[ValidationResult, JiraError | None]:
-    """What Jira says of the credential; a refusal is returned, an outage raised."""
-    client = get_client(settings.url, settings.email, api_token.get_secret_value(), remaining_time)
+    settings: CredentialSettings,
+    api_token: SecretStr,
+    remaining_time: RemainingTime | None,
+    resolve: Resolver,
+) -> _Check:
+    """What Jira says of the credential; a refusal is returned, an outage raised.
+
+    A site that refuses the token (401) may still take it through its gateway: scoped tokens
+    (the only kind a service account can make) work only at ``<gateway>/ex/jira/<cloudId>``,
+    and the cloudId is public at the site's ``/_edge/tenant_info``. The site's refusal stands
+    when the gateway refuses too."""
+    token = api_token.get_secret_value()
+    client = get_client(settings.url, settings.email, token, remaining_time)
+    api_url: str | None = None
+    # Given as the gateway URL: connected that way (the URL names its cloudId).
+    cloud_id = gateway_cloud_id(settings.url)
     account: Account | None = None
     try:
-        account = client.myself()
+        try:
+            account = client.myself()
+        except JiraAuthError as refused:
+            gateway = _gateway_of(client, settings.url, resolve) if refused.status == 401 else None
+            if gateway is None:
+                raise
+            cloud_id, api_url = gateway
+            client = get_client(api_url, settings.email, token, remaining_time)
+            try:
+                account = client.myself()
+            except _REFUSALS:
+                raise refused from None
         client.project(settings.project_key)
         held = client.my_permissions(settings.project_key, REQUIRED_PERMISSIONS)
         known = {name.casefold() for name in client.project_statuses(settings.project_key)}
     except _REFUSALS as refusal:
-        return _result(refusal.status, account, [], []), refusal
+        return _Check(_result(refusal.status, account, [], [], cloud_id), refusal, None)
     missing = [name for name in REQUIRED_PERMISSIONS if not held.get(name, False)]
     unknown = [name for name in settings.status_names() if name.casefold() not in known]
-    return _result(200, account, missing, unknown), None
+    return _Check(_result(200, account, missing, unknown, cloud_id), None, api_url)
+
+
+def _gateway_of(client: JiraClient, site: str, resolve: Resolver) -> tuple[str, str] | None:
+    """(cloudId, gateway URL) of a Cloud site, or None when it is not one (no tenant_info,
+    already the gateway) or the gateway's URL is not an allowed Jira URL."""
+    if gateway_cloud_id(site) is not None:
+        return None
+    try:
+        cloud_id = client.tenant_cloud_id()
+    except (JiraError, ValueError):
+        return None
+    try:
+        url = _normalize_url(f"{get_settings().atlassian_gateway_url}/ex/jira/{cloud_id}", resolve)
+    except ValueError:
+        return None
+    return cloud_id, url
 
 
 def _result(
-    jira_status: int | None, account: Account | None, missing: list[str], unknown: list[str]
+    jira_status: int | None,
+    account: Account | None,
+    missing: list[str],
+    unknown: list[str],
+    cloud_id: str | None = None,
 ) -> ValidationResult:
     return ValidationResult(
         ok=jira_status == 200 and not missing and not unknown,
@@ -263,6 +321,8 @@ def _result(
         checked_at=_now(),
         missing_permissions=missing,
         unknown_statuses=unknown,
+        auth=None if account is None else ("scoped_token" if cloud_id else "api_token"),
+        cloud_id=cloud_id,
     )
 
 
