@@ -182,6 +182,8 @@ def test_given_credential_when_validated_then_result_shape(stack: Devstack) -> N
         "checked_at",
         "missing_permissions",
         "unknown_statuses",
+        "auth",
+        "cloud_id",
     }
 
 
