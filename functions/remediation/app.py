@@ -25,6 +25,7 @@ from jira_sync.aws.http_api import remaining_time
 from jira_sync.aws.retry_queue import delay_for
 from jira_sync.caching import ContainerCache, once
 from jira_sync.observability import count, lambda_entry, logger
+from jira_sync.settings import get_settings
 from jira_sync.usecases import remediation
 from jira_sync.usecases.event_outcomes import RetryLater
 
@@ -51,9 +52,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             return remediation.handle(record.body, remaining_time=deadline, receive_count=receives)
         except RetryLater as later:
             count("Remediation_retry")
-            # Without Jira's word, receives 1, 2, 3, 4 wait 10, 20, 40, 80 s (then the DLQ)
-            # rather than the queue's whole visibility timeout.
-            wait = later.seconds if later.seconds is not None else delay_for(receives + 1)
+            wait = wait_before_next(receives, later.seconds)
             logger.warning("remediation event retried later", reason=str(later), wait=wait)
             _come_back_in(record, wait)
             raise
@@ -62,6 +61,22 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     return dict(response)
+
+
+def wait_before_next(receives: int, retry_after: float | None) -> float:
+    """How long a message that failed for now stays invisible after receive ``receives``.
+
+    Without Jira's word, receives 1-4 wait 10, 20, 40, 80 s (then the DLQ) rather than the
+    queue's whole visibility timeout. With a ``Retry-After`` the first wait is Jira's; later
+    ones are at least 10, 20, 40 s, so a rate limit cannot spend the five receives in
+    seconds while a flood lasts. The queue's last receive waits nothing: the next one moves
+    the message to the DLQ, where the alarm and `make replay-dlq` take it."""
+    last = get_settings().remediation_max_receives
+    if last is not None and receives >= last:
+        return 0
+    if retry_after is None:
+        return delay_for(receives + 1)
+    return max(retry_after, delay_for(receives) if receives > 1 else 0)
 
 
 def _come_back_in(record: SQSRecord, seconds: float) -> None:

@@ -111,6 +111,8 @@ def test_given_a_merged_pull_request_then_a_comment_the_mapped_state_and_the_ref
     )
 
     wait_for(lambda: api(stack, "GET", "/issues/pr-merged").json()["state"] == "resolved", "state")
+    # The state is taken first and the comment follows it: wait for the comment.
+    wait_for(lambda: len(comments(stack, key)) == 1, "the comment")
     (comment,) = comments(stack, key)
     paragraph = comment["body"]["content"][0]["content"]
     assert paragraph[0]["text"] == "Pull request merged: "
@@ -235,6 +237,8 @@ def test_given_the_comment_answer_lost_then_the_comment_is_found_not_posted_agai
     )
 
     wait_for(lambda: api(stack, "GET", "/issues/pr-lost").json()["state"] == "resolved", "state")
+    wait_for(lambda: len(comments(stack, key)) >= 1, "the comment", timeout=40)
+    time.sleep(2)
     (comment,) = comments(stack, key)
     assert "acme/api#7" in json.dumps(comment["body"])
 
@@ -277,8 +281,9 @@ def test_the_emulator_keeps_a_comments_properties_as_jira_serves_them(stack: Dev
 def test_given_an_event_jira_keeps_refusing_then_it_reaches_the_dlq_and_replays_from_there(
     stack: Devstack,
 ) -> None:
-    """Five receives, each brought back after Jira's Retry-After (1 s), then the dead-letter
-    queue; once Jira is back, `make replay-dlq` (here: the same function) applies it."""
+    """Five receives, brought back after Jira's Retry-After (1 s), then at least 10, 20 and
+    40 s, then - the last receive waiting nothing - the dead-letter queue; once Jira is back, `make replay-dlq` (here: the same
+    function) applies it."""
     key = linked(stack, "pr-poison")
     fault(stack, method="POST", path="*/comment", status=503, headers={"Retry-After": "1"})
     sqs = stack.client("sqs")
@@ -294,7 +299,7 @@ def test_given_an_event_jira_keeps_refusing_then_it_reaches_the_dlq_and_replays_
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) == 1
 
-    wait_for(in_dlq, "the dead-letter queue", timeout=60)
+    wait_for(in_dlq, "the dead-letter queue", timeout=120)  # waits 1, 10, 20, 40, 0 s
     assert len(jira_requests(stack, "POST", "/comment")) == 5
     assert comments(stack, key) == []
     requests.delete(f"{stack.jira_url}/_emulator/faults", timeout=10)

@@ -266,3 +266,86 @@ def test_a_slower_sync_of_an_older_state_never_overwrites_the_newer_ones_sync(
     assert (after.jira_status, after.sync_state().status) == ("To Do", "pending")
     assert run(newer) == "done"
     assert jira_issue(jira, linked)["fields"]["status"]["name"] == "Done"
+
+
+def test_a_retry_sqs_delivers_twice_starts_no_second_chain(
+    linked: str, queue: str, jira: JiraEmulator
+) -> None:
+    outage(jira)
+    state_sync.change_state("finding-1", "resolved")
+    (first,) = queued(queue)
+
+    assert run(first) == "done"  # fails again: attempt 2 queued
+    assert run(first) == "superseded"  # the same attempt delivered again
+
+    (second,) = queued(queue)
+    assert second["detail"]["attempt"] == 2
+
+
+def test_a_408_is_transient_and_queued(linked: str, queue: str, jira: JiraEmulator) -> None:
+    fault(jira, method="*", path="/rest/api/3/issue/*", status=408)
+
+    assert state_sync.change_state("finding-1", "resolved").jira.transition == "pending"
+
+
+def test_unlinking_forgets_the_old_tickets_sync(
+    linked: str, queue: str, jira: JiraEmulator
+) -> None:
+    outage(jira)
+    state_sync.change_state("finding-1", "resolved")
+    (message,) = queued(queue)
+
+    tickets.unlink_ticket("finding-1")
+
+    assert tickets.get_issue("finding-1").sync.status == "ok"
+    assert run(message) == "superseded"
+
+
+def test_a_pull_request_event_in_an_outage_sets_the_state_and_queues_it_first(
+    queue: str, jira: JiraEmulator
+) -> None:
+    credential_id = new_credential(jira, remediation_map={"pull_request_merged": "resolved"})
+    tickets.create_ticket("finding-1", ticket_request(credential_id))
+    outage(jira)
+    event = {
+        "id": "event-1",
+        "detail-type": "Remediation Pull Request Merged",
+        "source": "findings",
+        "detail": {
+            "issue_id": "finding-1",
+            "pull_request": {"url": "https://x/pull/1", "repository": "acme/api", "number": 1},
+        },
+    }
+
+    with pytest.raises(RetryLater):  # the comment could not be made
+        run(event)
+
+    issue = tickets.get_issue("finding-1")
+    assert (issue.state, issue.sync.status) == ("resolved", "pending")
+    (retry,) = queued(queue)
+    assert retry["detail"]["state_version"] == 1
+
+
+def test_a_finding_whose_create_answer_was_lost_comes_back_once_the_window_closes(
+    queue: str, jira: JiraEmulator
+) -> None:
+    credential_id = new_credential(jira, auto_create={"min_severity": "low"})
+    event = {
+        "id": "event-2",
+        "detail-type": "Finding Detected",
+        "source": "findings",
+        "detail": {
+            "issue_id": "finding-9",
+            "credential_id": credential_id,
+            "issue": {"name": "n", "description": "d", "severity": "high"},
+        },
+    }
+    fault(jira, method="POST", path="/rest/api/3/issue", status=500, times=1)
+    with pytest.raises(RetryLater):
+        run(event)
+
+    with pytest.raises(RetryLater) as later:
+        run(event)
+
+    assert later.value.seconds is not None
+    assert later.value.seconds > 100  # 120 s of request lifetime + 10 s of settle, less a moment

@@ -77,6 +77,9 @@ class Settings(BaseModel):
     retry_first_delay_seconds: float = Field(default=5.0, ge=0, le=900)
     retry_max_delay_seconds: float = Field(default=300.0, ge=0, le=900)
     retry_give_up_seconds: float = Field(default=24 * 3600.0, ge=60, le=4 * 24 * 3600)
+    # The remediation queue's maxReceiveCount (template Mappings): after that receive the
+    # message goes to the DLQ on its next receive, so waiting longer only delays the alarm.
+    remediation_max_receives: int | None = Field(default=None, ge=1, le=1000)
     # Where a site's scoped tokens work (``<gateway>/ex/jira/<cloudId>``); the devstack points
     # it at the Jira emulator, which serves the gateway's paths too.
     atlassian_gateway_url: Annotated[str, BeforeValidator(_base_url)] = "https://api.atlassian.com"

@@ -78,6 +78,10 @@ PageT = TypeVar("PageT", IssueTypePage, CreateFieldPage)
 ItemT = TypeVar("ItemT")
 
 
+# 4xx statuses that say Jira did not start on the request (retryable later, never refusals).
+NOT_TAKEN_ON_STATUSES = frozenset({408, 425})
+
+
 @dataclass(frozen=True, slots=True)
 class _Failure:
     error: JiraError
@@ -635,6 +639,10 @@ class JiraClient:
         elif 300 <= status < 400:
             kind, note = JiraRejected, "a redirect, which is not followed: use the site's final URL"
             said = ""
+        elif status in NOT_TAKEN_ON_STATUSES:
+            # 408 (Jira gave up waiting for the request) and 425 (too early): nothing was done,
+            # and the same request later may work, so they are transient, not refusals.
+            kind, note = JiraUnavailable, "Jira did not take the request on: try again later"
         elif 400 <= status < 500:
             kind = JiraRejected
         else:
@@ -655,8 +663,8 @@ class JiraClient:
             retry_after=retry_after,
         )
         if isinstance(error, JiraUnavailable):
-            # A 503 means Jira did not take the request on; other statuses leave it open.
-            error.uncertain = status != 503
+            # A 503, 408 or 425 means Jira did not take the request on; others leave it open.
+            error.uncertain = status not in {503, *NOT_TAKEN_ON_STATUSES}
         return _Failure(error, retryable=status in RETRYABLE_STATUSES)
 
     def _transport_failure(

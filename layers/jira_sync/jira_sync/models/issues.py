@@ -182,8 +182,11 @@ class SyncState(BaseModel):
     status: SyncStatus
     since: AwareDatetime | None
     last_error: str | None = None
-    # Retries made so far for the pending state (0 until the first one ran).
+    # Retries made so far for the pending state (0 until the first one ran): a retry whose
+    # attempt is not past it is a duplicate SQS delivery, dropped.
     attempts: int = Field(default=0, ge=0)
+    # The state set this sync is about.
+    state_version: int = Field(default=0, ge=0)
 
     def view(self) -> "SyncView":
         return SyncView(status=self.status, since=self.since, last_error=self.last_error)

@@ -287,7 +287,7 @@ def add_timeline(issue_id: str, *, now: datetime, text: str, source: str = "serv
 
 def unlink_ticket(issue_id: str, link: JiraLink, *, now: datetime, timeline: str) -> None:
     """Removes the link and the issue's ``jira`` (Jira is not touched), in one transaction."""
-    names = {"#jira": "jira", "#key": "key", "#version": "version"}
+    names = {"#jira": "jira", "#key": "key", "#version": "version", "#sync": "sync"}
     items: list[TransactWriteItemTypeDef] = [
         {
             "Delete": {
@@ -303,7 +303,7 @@ def unlink_ticket(issue_id: str, link: JiraLink, *, now: datetime, timeline: str
                 "Key": issue_key(issue_id),
                 "UpdateExpression": (
                     "SET updated_at = :now, #version = #version + :one "
-                    "REMOVE #jira, create_result, create_request_hash"
+                    "REMOVE #jira, create_result, create_request_hash, #sync"
                 ),
                 "ConditionExpression": "#jira.#key = :key",
                 "ExpressionAttributeNames": names,
@@ -657,7 +657,9 @@ def _issue_webhook_update(
         sets += ["state_version = if_not_exists(state_version, :zero) + :one", "#sync = :synced"]
     expression = "SET " + ", ".join(sets)
     if unlink:
-        removes = ["#jira", "create_result", "create_request_hash", "jira_status"]
+        # The sync was the old ticket's: a new one starts clean.
+        names["#sync"] = "sync"
+        removes = ["#jira", "create_result", "create_request_hash", "jira_status", "#sync"]
     if removes:
         expression += " REMOVE " + ", ".join(removes)
     return {

@@ -62,7 +62,11 @@ def finding_detected(
             event_marks.mark(event.id, event_marks.RECORDED, _now())
             return "skipped"
         if conflict.code in {"create_in_progress", "create_outcome_pending"}:
-            wait = conflict.details.get("retry_after", IN_PROGRESS_RETRY_SECONDS)
+            # Come back once the earlier create's window has closed, not every settle time:
+            # polling would spend the message's receives before a create is allowed.
+            wait = conflict.details.get(
+                "settles_in", conflict.details.get("retry_after", IN_PROGRESS_RETRY_SECONDS)
+            )
             raise RetryLater(conflict.message, float(wait)) from None
         raise
     event_marks.mark(event.id, event_marks.RECORDED, _now())

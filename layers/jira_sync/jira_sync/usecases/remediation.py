@@ -117,16 +117,19 @@ def _pull_request(
         count("Remediation_recorded")
         return "done"
     credential = load_credential(link.credential_id)
-    if "comment" not in steps:
-        client = credential_client(credential, remaining_time)
-        _comment_once(client, link.key, event.id, comment_of(kind, pull), redelivered)
-        event_marks.mark(event.id, "comment", _now())
+    # The state first: it applies locally whatever Jira does, and a transition Jira cannot
+    # take now is queued (``state_sync``), so the issue converges even if this event's
+    # comment keeps failing until the message is dead-lettered.
     state = credential.remediation_map.get(kind)
     if state is not None and "transition" not in steps:
         state_sync.change_state(
             issue_id, state, remaining_time=remaining_time, origin="remediation"
         )
         event_marks.mark(event.id, "transition", _now())
+    if "comment" not in steps:
+        client = credential_client(credential, remaining_time)
+        _comment_once(client, link.key, event.id, comment_of(kind, pull), redelivered)
+        event_marks.mark(event.id, "comment", _now())
     event_bus.publish(
         event_bus.PULL_REQUEST_REFERENCE,
         {

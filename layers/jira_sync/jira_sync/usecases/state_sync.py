@@ -157,10 +157,12 @@ def resume(
     if current is None:
         raise RetryLater(BUSY, retry_queue.delay_for(attempt))
     try:
+        sync = current.sync_state()
         if (
             current.jira is None
             or current.state_version != state_version
-            or current.sync_state().status != "pending"
+            or sync.status != "pending"
+            or attempt <= sync.attempts
         ):
             count("Transition_retry_superseded")
             return "superseded"
@@ -302,22 +304,17 @@ def _defer(
     now = _now()
     settings = get_settings()
     before = record.sync_state()
-    since = before.since if before.status == "pending" and before.since else now
+    # The give-up clock runs from the first failure of this state set, not of an older one.
+    same = before.status == "pending" and before.state_version == record.state_version
+    since = before.since if same and before.since else now
     if (now - since).total_seconds() >= settings.retry_give_up_seconds:
         hours = settings.retry_give_up_seconds / 3600
         outcome = Outcome("failed", target, f"{reason} (gave up after retrying for {hours:g} h)")
         _report_failure(record, link, outcome, None)
         return outcome
     delay = retry_queue.delay_for(attempt + 1, retry_after)
-    store.record_jira_status(
-        record.issue_id,
-        link,
-        jira_status=None,
-        now=now,
-        timeline=None if attempt else transition_pending_line(target, reason, delay),
-        sync=SyncState(status="pending", since=since, last_error=reason, attempts=attempt),
-        state_version=record.state_version,
-    )
+    # Queued first, noted after: a retry whose message could not be sent comes back itself
+    # (its attempt not yet counted), and a noted attempt is sure to have a successor.
     try:
         retry_queue.send(record.issue_id, record.state_version, attempt + 1, delay)
     except (retry_queue.NoRetryQueue, BotoCoreError, ClientError) as problem:
@@ -329,6 +326,21 @@ def _defer(
         outcome = Outcome("failed", target, f"{reason}; the retry could not be queued")
         _report_failure(record, link, outcome, None)
         return outcome
+    store.record_jira_status(
+        record.issue_id,
+        link,
+        jira_status=None,
+        now=now,
+        timeline=None if attempt else transition_pending_line(target, reason, delay),
+        sync=SyncState(
+            status="pending",
+            since=since,
+            last_error=reason,
+            attempts=attempt,
+            state_version=record.state_version,
+        ),
+        state_version=record.state_version,
+    )
     count("Transition_queued")
     return Outcome("pending", target, f"{reason}: retried in {delay} s")
 

@@ -272,6 +272,8 @@ def _refuse_while_unsure(issue_id: str, unsure_since: float) -> None:
             f"search yet: retry in {retry_after} s",
             code="create_outcome_pending",
             retry_after=retry_after,
+            # When "not found" will surely mean absent: a caller that cannot poll waits this.
+            settles_in=math.ceil(wait),
         )
 
 
