@@ -90,8 +90,20 @@ def test_given_two_paragraphs_when_converted_then_two_paragraph_nodes() -> None:
     assert converted("one\n\ntwo") == [p(t("one")), p(t("two"))]
 
 
-def test_given_soft_break_when_converted_then_it_is_a_space() -> None:
-    assert converted("wrapped\nline") == [p(t("wrapped line"))]
+def test_given_single_line_break_when_converted_then_hard_break_as_findings_mean_it() -> None:
+    assert converted("wrapped\nline") == [p(t("wrapped"), HARD_BREAK, t("line"))]
+
+
+def test_given_label_lines_when_converted_then_they_do_not_run_together() -> None:
+    assert converted("**Package**: lodash\n**Versions**: < 4.17.21") == [
+        p(
+            t("Package", STRONG),
+            t(": lodash"),
+            HARD_BREAK,
+            t("Versions", STRONG),
+            t(": < 4.17.21"),
+        )
+    ]
 
 
 @pytest.mark.parametrize("markdown", ["a  \nb", "a\\\nb"], ids=["two-spaces", "backslash"])
@@ -474,7 +486,9 @@ def test_given_finding_description_when_converted_then_valid_and_complete() -> N
         "rule",
         "paragraph",
     ]
-    assert blocks[1] == p(t("Severity: "), t("high", STRONG), t(" · CWE-89 Found by the scanner."))
+    assert blocks[1] == p(
+        t("Severity: "), t("high", STRONG), t(" · CWE-89"), HARD_BREAK, t("Found by the scanner.")
+    )
 
 
 # The plain-text converter is exported beside it

@@ -1,8 +1,7 @@
 """Inline Markdown (emphasis, code, links, images, breaks) as ADF text nodes.
 
-A soft line break becomes a space, as CommonMark renderers show it: Markdown is often
-hard-wrapped at ~80 columns, and keeping those wraps as `hardBreak`s would leave ragged lines
-in Jira's reflowing editor. Two trailing spaces or a backslash still give a `hardBreak`.
+Every line break is a `hardBreak`: the shared reading (`tree.read_markdown`) leaves no soft
+breaks, as findings are written for renderers that keep them.
 """
 
 from __future__ import annotations
@@ -44,8 +43,6 @@ def _inline(tokens: Sequence[Token], marks: Marks) -> Iterator[Node]:
         elif token.nesting == -1:
             if len(stack) > 1:
                 stack.pop()
-        elif kind == "softbreak":
-            yield from text(" ", stack[-1])
         elif kind == "hardbreak":
             yield {"type": "hardBreak"}
         elif kind == "code_inline":
@@ -53,7 +50,7 @@ def _inline(tokens: Sequence[Token], marks: Marks) -> Iterator[Node]:
         elif kind == "image":
             yield from _image(token, stack[-1])
         else:
-            # text, and raw HTML shown as typed (a tag may span lines: joined like soft breaks).
+            # text, and raw HTML shown as typed (a tag may span lines: joined with spaces).
             yield from text(token.content.replace("\n", " "), stack[-1])
 
 

@@ -6,7 +6,8 @@ always goes through: a heading becomes a strong paragraph, a quote gives up its 
 its grid (a paragraph per row), a rule turns into its marker as text (`---`). Raw HTML is
 shown as text, never interpreted; NUL becomes U+FFFD, as CommonMark says and `plain` does.
 Empty input gives a doc with no content, as `plain_text_to_adf` does: the schema asks for no
-block in a doc, and an empty paragraph would only add a blank line.
+block in a doc, and an empty paragraph would only add a blank line. The Markdown is read as
+`tree.read_markdown` reads it for every writer (a single line break is a hard break).
 """
 
 from __future__ import annotations
@@ -14,15 +15,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 
 from jira_sync.adf.inline import inline_content
 from jira_sync.adf.nodes import STRONG, Node, document, paragraph, text
 from jira_sync.adf.plain import plain_paragraphs
 from jira_sync.adf.tables import table, table_as_paragraphs
-from jira_sync.adf.tree import Block, block_tree
-from jira_sync.caching import once
+from jira_sync.adf.tree import Block, read_markdown
 
 # Where blocks land: the doc takes any block; list items and quotes far fewer.
 type Place = Literal["doc", "item", "quote"]
@@ -30,13 +29,6 @@ type Place = Literal["doc", "item", "quote"]
 # Blocks a list item may start with (Atlassian's editor schema); anything else gets an empty
 # paragraph before it, which is also what an empty item holds.
 _ITEM_STARTS = frozenset({"paragraph", "codeBlock"})
-
-
-@once
-def _parser() -> MarkdownIt:
-    # maxNesting as markdown-it's default preset: the commonmark preset's 20 drops deeper content.
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "maxNesting": 100})
-    return md.enable(["table", "strikethrough"])
 
 
 def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
@@ -49,7 +41,7 @@ def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
 
 def markdown_blocks(markdown: str) -> list[Node]:
     """The top-level ADF blocks of `markdown` (a doc's content)."""
-    return _blocks(block_tree(_parser().parse(markdown)), "doc")
+    return _blocks(read_markdown(markdown), "doc")
 
 
 def _blocks(nodes: Sequence[Block], place: Place) -> list[Node]:
