@@ -1,4 +1,4 @@
-"""Atlassian Document Format: validation as strict as Jira's, and the v2 plain-text rendering.
+"""Atlassian Document Format: validation as strict as Jira's (wiki.py converts it for REST v2).
 
 The JSON schema is `schemas/adf-schema-v1-full.json` from the npm package
 `@atlaskit/adf-schema` 57.7.22 (Apache-2.0). Jira rejects some documents that schema accepts,
@@ -13,32 +13,6 @@ from importlib import resources
 from typing import Any
 
 from jsonschema import Draft4Validator
-
-_BLOCK_NODES = frozenset(
-    {
-        "paragraph",
-        "heading",
-        "blockquote",
-        "codeBlock",
-        "rule",
-        "panel",
-        "listItem",
-        "bulletList",
-        "orderedList",
-        "table",
-        "tableRow",
-        "tableHeader",
-        "tableCell",
-        "mediaSingle",
-        "mediaGroup",
-        "expand",
-        "nestedExpand",
-        "decisionList",
-        "decisionItem",
-        "taskList",
-        "taskItem",
-    }
-)
 
 
 @cache
@@ -76,47 +50,6 @@ def _first_empty_text(node: Any, where: str = "(root)") -> str | None:
         if found is not None:
             return found
     return None
-
-
-def to_text(doc: Any) -> str:
-    """Plain text of a document, blocks separated by blank lines (the v2 webhook rendering)."""
-    if not isinstance(doc, dict):
-        return ""
-    return _render(doc).strip("\n")
-
-
-def _render(node: dict[str, Any], list_prefix: str = "") -> str:
-    kind = node.get("type")
-    attrs = node.get("attrs") or {}
-    children = [c for c in node.get("content") or [] if isinstance(c, dict)]
-    if kind == "text":
-        return str(node.get("text", ""))
-    if kind == "hardBreak":
-        return "\n"
-    if kind == "mention":
-        return str(attrs.get("text") or "")
-    if kind == "emoji":
-        return str(attrs.get("text") or attrs.get("shortName") or "")
-    if kind in {"inlineCard", "blockCard", "embedCard"}:
-        return str(attrs.get("url") or "")
-    if kind == "date":
-        return str(attrs.get("timestamp") or "")
-    if kind == "status":
-        return str(attrs.get("text") or "")
-    if kind == "rule":
-        return "----\n\n"
-    if kind in {"bulletList", "orderedList"}:
-        lines = []
-        for number, item in enumerate(children, start=1):
-            marker = "* " if kind == "bulletList" else f"{number}. "
-            lines.append(list_prefix + marker + _render(item, list_prefix + "  ").strip("\n"))
-        return "\n".join(lines) + "\n\n"
-    if kind in {"listItem", "taskItem", "decisionItem"}:
-        return "\n".join(_render(c, list_prefix).strip("\n") for c in children)
-    inner = "".join(_render(c, list_prefix) for c in children)
-    if kind in _BLOCK_NODES:
-        return inner.strip("\n") + "\n\n"
-    return inner
 
 
 # Jira refuses rich text longer than this (Atlassian: JRACLOUD-68949). Counted here on the

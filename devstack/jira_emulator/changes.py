@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.jira_emulator import adf, catalog
+from devstack.jira_emulator import catalog, wiki
 from devstack.jira_emulator.state import ChangeItem
 
 
@@ -55,9 +55,9 @@ def field_items(before: dict[str, Any], after: dict[str, Any]) -> list[ChangeIte
                     "jira",
                     "description",
                     None,
-                    None if old is None else adf.to_text(old),
+                    None if old is None else wiki.from_adf(old),
                     None,
-                    None if new is None else adf.to_text(new),
+                    None if new is None else wiki.from_adf(new),
                 )
             )
         elif field_id == "priority":

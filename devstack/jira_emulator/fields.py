@@ -1,7 +1,8 @@
 """Validation of `fields` and `update` input for create and edit, with Jira's error wording.
 
 All problems of one request are collected into `errors` (field -> message) as Jira does, and
-nothing is stored unless there are none.
+nothing is stored unless there are none. Rich text arrives as ADF through v3 and as a wiki-markup
+string through v2 (`wiki_markup=True`); either way the stored value is ADF.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import re
 from datetime import date
 from typing import Any
 
-from devstack.jira_emulator import adf, catalog, seed
+from devstack.jira_emulator import adf, catalog, seed, wiki
 from devstack.jira_emulator.screens import SYSTEM_FIELDS, FieldSpec
 
 SUMMARY_MAX = 255
 ADF_REQUIRED = "Operation value must be an Atlassian Document (see the Atlassian Document Format)"
+STRING_REQUIRED = "Operation value must be a string"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -110,7 +112,27 @@ def _option(raw: Any, definition: seed.CustomField) -> str | None:
     return found.id
 
 
-def parse_value(field_id: str, raw: Any, project: seed.Project) -> Any:
+def rich_text(raw: Any, *, wiki_markup: bool) -> dict[str, Any]:
+    """The ADF to store for a rich-text value (ADF in v3, a wiki string in v2), or
+    FieldProblem with Jira's message. Callers handle empty values first."""
+    if wiki_markup:
+        if not isinstance(raw, str):
+            raise FieldProblem(STRING_REQUIRED)
+        if len(raw) > adf.TEXT_LIMIT:
+            raise FieldProblem(adf.TOO_LONG)
+        return wiki.to_adf(raw)
+    if not adf.is_document(raw):
+        raise FieldProblem(ADF_REQUIRED)
+    if adf.problem(raw) is not None:
+        raise FieldProblem("INVALID_INPUT")
+    if adf.too_long(raw):
+        raise FieldProblem(adf.TOO_LONG)
+    return copy.deepcopy(raw)
+
+
+def parse_value(
+    field_id: str, raw: Any, project: seed.Project, *, wiki_markup: bool = False
+) -> Any:
     """The internal form of a `fields` value, or FieldProblem with Jira's message."""
     if field_id == "summary":
         if not isinstance(raw, str) or not raw.strip():
@@ -121,15 +143,9 @@ def parse_value(field_id: str, raw: Any, project: seed.Project) -> Any:
             raise FieldProblem("Summary must be less than 255 characters.")
         return raw
     if field_id == "description":
-        if raw is None:
+        if raw is None or (wiki_markup and raw == ""):
             return None
-        if not adf.is_document(raw):
-            raise FieldProblem(ADF_REQUIRED)
-        if adf.problem(raw) is not None:
-            raise FieldProblem("INVALID_INPUT")
-        if adf.too_long(raw):
-            raise FieldProblem(adf.TOO_LONG)
-        return copy.deepcopy(raw)
+        return rich_text(raw, wiki_markup=wiki_markup)
     if field_id == "priority":
         return _priority(raw)
     if field_id == "labels":
@@ -163,12 +179,18 @@ def parse_value(field_id: str, raw: Any, project: seed.Project) -> Any:
 
 
 def _apply_operation(
-    spec: FieldSpec, operation: str, raw: Any, current: Any, project: seed.Project
+    spec: FieldSpec,
+    operation: str,
+    raw: Any,
+    current: Any,
+    project: seed.Project,
+    *,
+    wiki_markup: bool,
 ) -> Any:
     if operation not in spec.operations:
         raise FieldProblem(f"Operation '{operation}' is not supported for field {spec.id}")
     if operation == "set":
-        return parse_value(spec.id, raw, project)
+        return parse_value(spec.id, raw, project, wiki_markup=wiki_markup)
     item = _label(raw) if spec.id == "labels" else _component(raw, project)
     values = list(current or [])
     if operation == "add":
@@ -183,6 +205,7 @@ def apply_input(
     project: seed.Project,
     *,
     skip: frozenset[str] = frozenset(),
+    wiki_markup: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Apply `fields` then `update` to a copy of `current`: (new values, errors)."""
     values = copy.deepcopy(current)
@@ -203,7 +226,7 @@ def apply_input(
             errors[field_id] = f"Field '{field_id}' cannot be set in both 'fields' and 'update'."
             continue
         try:
-            values[field_id] = parse_value(field_id, raw, project)
+            values[field_id] = parse_value(field_id, raw, project, wiki_markup=wiki_markup)
         except FieldProblem as problem:
             errors[field_id] = str(problem)
     for field_id, operations in update.items():
@@ -222,7 +245,7 @@ def apply_input(
                     raise FieldProblem("Each operation must be an object with one key.")
                 ((operation, raw),) = entry.items()
                 values[field_id] = _apply_operation(
-                    spec, operation, raw, values.get(field_id), project
+                    spec, operation, raw, values.get(field_id), project, wiki_markup=wiki_markup
                 )
         except FieldProblem as problem:
             errors[field_id] = str(problem)

@@ -1,4 +1,5 @@
-"""Comments (ADF bodies, validated like descriptions) and attachments (multipart, XSRF-checked)."""
+"""Comments (ADF bodies in v3, wiki-markup strings in v2, validated like descriptions) and
+attachments (multipart, XSRF-checked)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from email.message import Message
 from email.policy import HTTP
 from typing import Any
 
-from devstack.jira_emulator import adf, fields, views
+from devstack.jira_emulator import apis, fields, views
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.state import Comment, Issue, now
 from devstack.jira_emulator.web import (
@@ -20,7 +22,6 @@ from devstack.jira_emulator.web import (
     no_content,
 )
 
-API = "/rest/api/3"
 XSRF_FAILED = b"XSRF check failed"
 # The spec's `orderBy` enum for GET /issue/{key}/comment; anything else is a 400.
 COMMENT_ORDERS = {"created": False, "+created": False, "-created": True}
@@ -40,17 +41,16 @@ def _expands_properties(req: Request) -> bool:
 
 
 def _comment_body(req: Request) -> dict[str, Any]:
+    """The body to store, as ADF: v3 sends ADF, v2 a wiki-markup string."""
     body = req.json()
     content = body.get("body") if isinstance(body, dict) else None
-    if content is None or content == "":
+    wiki_blank = not req.api.adf and isinstance(content, str) and not content.strip()
+    if content is None or content == "" or wiki_blank:
         raise JiraError(400, errors={"comment": "Comment body can not be empty!"})
-    if not adf.is_document(content):
-        raise JiraError(400, errors={"comment": fields.ADF_REQUIRED})
-    if adf.problem(content) is not None:
-        raise JiraError(400, errors={"comment": "INVALID_INPUT"})
-    if adf.too_long(content):
-        raise JiraError(400, errors={"comment": adf.TOO_LONG})
-    return dict(content)
+    try:
+        return fields.rich_text(content, wiki_markup=not req.api.adf)
+    except fields.FieldProblem as problem:
+        raise JiraError(400, errors={"comment": str(problem)}) from None
 
 
 def _find_comment(issue: Issue, comment_id: str) -> Comment:
@@ -77,7 +77,7 @@ def _file_parts(req: Request) -> list[tuple[str, str, bytes]]:
     return files
 
 
-def register(router: Router, core: Core) -> None:
+def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> None:
     state = core.state
 
     def list_comments(req: Request) -> Response:
@@ -100,7 +100,13 @@ def register(router: Router, core: Core) -> None:
                     "maxResults": size,
                     "total": len(issue.comments),
                     "comments": [
-                        views.comment(c, issue, req.base_url, properties=_expands_properties(req))
+                        views.comment(
+                            c,
+                            issue,
+                            req.base_url,
+                            req.api.render,
+                            properties=_expands_properties(req),
+                        )
                         for c in page
                     ],
                 },
@@ -116,7 +122,7 @@ def register(router: Router, core: Core) -> None:
             )
             comment = state.new_comment(issue, req.acting_user.account_id, content, properties)
             core.emit_comment("comment_created", comment, issue, req.acting_user, req.site_url)
-            return json_response(201, views.comment(comment, issue, req.base_url))
+            return json_response(201, views.comment(comment, issue, req.base_url, req.api.render))
 
     def get_comment(req: Request) -> Response:
         with state.lock:
@@ -124,7 +130,13 @@ def register(router: Router, core: Core) -> None:
             comment = _find_comment(issue, req.params["id"])
             return json_response(
                 200,
-                views.comment(comment, issue, req.base_url, properties=_expands_properties(req)),
+                views.comment(
+                    comment,
+                    issue,
+                    req.base_url,
+                    req.api.render,
+                    properties=_expands_properties(req),
+                ),
             )
 
     def comment_property(req: Request) -> Response:
@@ -154,7 +166,7 @@ def register(router: Router, core: Core) -> None:
             comment.update_author = req.acting_user.account_id
             comment.updated = now()
             core.emit_comment("comment_updated", comment, issue, req.acting_user, req.site_url)
-            return json_response(200, views.comment(comment, issue, req.base_url))
+            return json_response(200, views.comment(comment, issue, req.base_url, req.api.render))
 
     def delete_comment(req: Request) -> Response:
         with state.lock:
@@ -189,7 +201,9 @@ def register(router: Router, core: Core) -> None:
                 state.new_attachment(issue, req.acting_user.account_id, name, mime, data)
                 for name, mime, data in files
             ]
-            return json_response(200, [views.attachment(a, req.base_url) for a in created])
+            return json_response(
+                200, [views.attachment(a, req.base_url, req.api.render) for a in created]
+            )
 
     def attachment_meta(req: Request) -> Response:
         with state.lock:
@@ -198,7 +212,9 @@ def register(router: Router, core: Core) -> None:
                 raise JiraError(
                     404, [f"The attachment with id '{req.params['id']}' does not exist."]
                 )
-            return json_response(200, views.attachment_metadata(found[1], req.base_url))
+            return json_response(
+                200, views.attachment_metadata(found[1], req.base_url, req.api.render)
+            )
 
     def attachment_content(req: Request) -> Response:
         with state.lock:
@@ -216,12 +232,15 @@ def register(router: Router, core: Core) -> None:
                 {"Content-Disposition": f'attachment; filename="{safe_name}"'},
             )
 
-    router.add("GET", f"{API}/issue/{{issue}}/comment", list_comments)
-    router.add("POST", f"{API}/issue/{{issue}}/comment", add_comment)
-    router.add("GET", f"{API}/issue/{{issue}}/comment/{{id}}", get_comment)
-    router.add("PUT", f"{API}/issue/{{issue}}/comment/{{id}}", edit_comment)
-    router.add("DELETE", f"{API}/issue/{{issue}}/comment/{{id}}", delete_comment)
-    router.add("GET", f"{API}/comment/{{id}}/properties/{{key}}", comment_property)
-    router.add("POST", f"{API}/issue/{{issue}}/attachments", add_attachments)
-    router.add("GET", f"{API}/attachment/{{id}}", attachment_meta)
-    router.add("GET", f"{API}/attachment/content/{{id}}", attachment_content)
+    for method, suffix, handler in (
+        ("GET", "/issue/{issue}/comment", list_comments),
+        ("POST", "/issue/{issue}/comment", add_comment),
+        ("GET", "/issue/{issue}/comment/{id}", get_comment),
+        ("PUT", "/issue/{issue}/comment/{id}", edit_comment),
+        ("DELETE", "/issue/{issue}/comment/{id}", delete_comment),
+        ("GET", "/comment/{id}/properties/{key}", comment_property),
+        ("POST", "/issue/{issue}/attachments", add_attachments),
+        ("GET", "/attachment/{id}", attachment_meta),
+        ("GET", "/attachment/content/{id}", attachment_content),
+    ):
+        apis.add(router, versions, method, suffix, handler)

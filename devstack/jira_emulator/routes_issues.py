@@ -1,10 +1,11 @@
-"""Issues: create, read, edit, delete, assignee and issue properties (and the v2 read)."""
+"""Issues: create, read, edit, delete, assignee and issue properties, in every API version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from devstack.jira_emulator import catalog, changes, fields, screens, seed, views
+from devstack.jira_emulator import apis, catalog, changes, fields, screens, seed, views
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.screens import FieldSpec
 from devstack.jira_emulator.state import Issue
@@ -17,9 +18,6 @@ from devstack.jira_emulator.web import (
     no_content,
 )
 
-API = "/rest/api/3"
-# REST v2 serves only GET /issue: webhook payloads' `issue.self` links point there.
-API_V2 = "/rest/api/2"
 NO_CREATE = "You do not have permission to create issues in this project."
 
 # Fields a user may only set with a given permission (otherwise they are not on the screen).
@@ -76,7 +74,7 @@ def _body_object(req: Request) -> dict[str, Any]:
     return body
 
 
-def register(router: Router, core: Core) -> None:
+def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> None:
     state = core.state
 
     def create(req: Request) -> Response:
@@ -110,7 +108,12 @@ def register(router: Router, core: Core) -> None:
             "reporter": req.acting_user.account_id,
         }
         values, field_errors = fields.apply_input(
-            body, defaults, screen, project, skip=frozenset({"project", "issuetype"})
+            body,
+            defaults,
+            screen,
+            project,
+            skip=frozenset({"project", "issuetype"}),
+            wiki_markup=not req.api.adf,
         )
         errors |= field_errors
         fields.missing_required(values, screens.required_fields(project, issue_type), errors)
@@ -129,10 +132,14 @@ def register(router: Router, core: Core) -> None:
             )
             return json_response(
                 201,
-                {"id": issue.id, "key": issue.key, "self": f"{req.base_url}{API}/issue/{issue.id}"},
+                {
+                    "id": issue.id,
+                    "key": issue.key,
+                    "self": f"{req.base_url}/rest/api/{req.api.render}/issue/{issue.id}",
+                },
             )
 
-    def get(req: Request, api: str = "3") -> Response:
+    def get(req: Request) -> Response:
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             expand = csv_arg(req, "expand") or []
@@ -144,12 +151,9 @@ def register(router: Router, core: Core) -> None:
                     fields=csv_arg(req, "fields"),
                     properties=csv_arg(req, "properties"),
                     expand=expand,
-                    api=api,
+                    api=req.api.render,
                 ),
             )
-
-    def get_v2(req: Request) -> Response:
-        return get(req, "2")
 
     def edit(req: Request) -> Response:
         body = _body_object(req)
@@ -160,7 +164,9 @@ def register(router: Router, core: Core) -> None:
                 screen = {}
             screen = _visible_screen(req, screen)
             current = dict(issue.fields, reporter=issue.reporter)
-            values, errors = fields.apply_input(body, current, screen, issue.project)
+            values, errors = fields.apply_input(
+                body, current, screen, issue.project, wiki_markup=not req.api.adf
+            )
             required = screens.required_fields(issue.project, issue.issue_type)
             fields.missing_required(values, required, errors)
             properties, problem = fields.parse_properties(body.get("properties"))
@@ -171,7 +177,7 @@ def register(router: Router, core: Core) -> None:
             apply_change(core, req, issue, values)
             issue.properties |= properties
             if (req.arg("returnIssue") or "").lower() == "true":
-                return json_response(200, views.issue_bean(issue, req.base_url))
+                return json_response(200, views.issue_bean(issue, req.base_url, api=req.api.render))
             return no_content()
 
     def delete(req: Request) -> Response:
@@ -224,7 +230,10 @@ def register(router: Router, core: Core) -> None:
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             keys = [
-                {"key": k, "self": f"{req.base_url}{API}/issue/{issue.id}/properties/{k}"}
+                {
+                    "key": k,
+                    "self": f"{req.base_url}{req.api.prefix}/issue/{issue.id}/properties/{k}",
+                }
                 for k in issue.properties
             ]
             return json_response(200, {"keys": keys})
@@ -262,16 +271,18 @@ def register(router: Router, core: Core) -> None:
             del issue.properties[key]
             return no_content()
 
-    router.add("POST", f"{API}/issue", create)
-    router.add("GET", f"{API}/issue/{{issue}}", get)
-    router.add("PUT", f"{API}/issue/{{issue}}", edit)
-    router.add("DELETE", f"{API}/issue/{{issue}}", delete)
-    router.add("PUT", f"{API}/issue/{{issue}}/assignee", assign)
-    router.add("GET", f"{API}/issue/{{issue}}/properties", list_properties)
-    router.add("GET", f"{API}/issue/{{issue}}/properties/{{key}}", get_property)
-    router.add("PUT", f"{API}/issue/{{issue}}/properties/{{key}}", put_property)
-    router.add("DELETE", f"{API}/issue/{{issue}}/properties/{{key}}", delete_property)
-    router.add("GET", f"{API_V2}/issue/{{issue}}", get_v2)
+    for method, suffix, handler in (
+        ("POST", "/issue", create),
+        ("GET", "/issue/{issue}", get),
+        ("PUT", "/issue/{issue}", edit),
+        ("DELETE", "/issue/{issue}", delete),
+        ("PUT", "/issue/{issue}/assignee", assign),
+        ("GET", "/issue/{issue}/properties", list_properties),
+        ("GET", "/issue/{issue}/properties/{key}", get_property),
+        ("PUT", "/issue/{issue}/properties/{key}", put_property),
+        ("DELETE", "/issue/{issue}/properties/{key}", delete_property),
+    ):
+        apis.add(router, versions, method, suffix, handler)
 
 
 def apply_change(core: Core, req: Request, issue: Issue, values: dict[str, Any]) -> None:

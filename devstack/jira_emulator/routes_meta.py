@@ -1,17 +1,18 @@
 """Read-only site metadata: myself, serverInfo, projects, statuses, priorities, fields, createmeta,
-mypermissions."""
+mypermissions; the same in every API version."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from devstack.jira_emulator import catalog, screens, seed, views
+from devstack.jira_emulator import apis, catalog, screens, seed, views
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.state import jira_time, now
 from devstack.jira_emulator.web import JiraError, Request, Response, Router, json_response
 
-API = "/rest/api/3"
 MAX_PAGE = 200
+PROJECT_EXPANDS = frozenset({"description", "lead", "issueTypes", "projectKeys"})
 
 
 def _project(req: Request, id_or_key: str) -> seed.Project:
@@ -36,9 +37,15 @@ def _page(req: Request) -> tuple[int, int]:
     return start, size
 
 
-def register(router: Router, core: Core) -> None:
+def _browsable(req: Request) -> list[seed.Project]:
+    if not catalog.has_permission(req.acting_user, "BROWSE_PROJECTS"):
+        return []
+    return list(seed.PROJECTS)
+
+
+def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> None:
     def myself(req: Request) -> Response:
-        return json_response(200, views.myself(req.acting_user, req.base_url))
+        return json_response(200, views.myself(req.acting_user, req.base_url, req.api.render))
 
     def server_info(req: Request) -> Response:
         return json_response(
@@ -59,7 +66,26 @@ def register(router: Router, core: Core) -> None:
         )
 
     def project(req: Request) -> Response:
-        return json_response(200, views.project(_project(req, req.params["key"]), req.base_url))
+        found = _project(req, req.params["key"])
+        return json_response(200, views.project(found, req.base_url, req.api.render))
+
+    def projects(req: Request) -> Response:
+        """GET /project: every project the caller may browse (deprecated in favour of
+        /project/search, still served)."""
+        expand = {e.strip() for v in req.query.get("expand", []) for e in v.split(",")}
+        return json_response(
+            200,
+            [
+                views.project(
+                    p,
+                    req.base_url,
+                    req.api.render,
+                    detailed=False,
+                    expand=expand & PROJECT_EXPANDS,
+                )
+                for p in _browsable(req)
+            ],
+        )
 
     def project_search(req: Request) -> Response:
         start, size = _page(req)
@@ -67,33 +93,38 @@ def register(router: Router, core: Core) -> None:
         text = (req.arg("query") or "").casefold()
         visible = [
             p
-            for p in seed.PROJECTS
-            if catalog.has_permission(req.acting_user, "BROWSE_PROJECTS")
-            and (not keys or p.key in keys)
+            for p in _browsable(req)
+            if (not keys or p.key in keys)
             and (not text or text in p.key.casefold() or text in p.name.casefold())
         ]
         page = visible[start : start + size]
         return json_response(
             200,
             {
-                "self": f"{req.base_url}{API}/project/search?startAt={start}&maxResults={size}",
+                "self": f"{req.base_url}{req.api.prefix}/project/search"
+                f"?startAt={start}&maxResults={size}",
                 "maxResults": size,
                 "startAt": start,
                 "total": len(visible),
                 "isLast": start + size >= len(visible),
-                "values": [views.project(p, req.base_url, detailed=False) for p in page],
+                "values": [
+                    views.project(p, req.base_url, req.api.render, detailed=False) for p in page
+                ],
             },
         )
 
     def project_statuses(req: Request) -> Response:
         found = _project(req, req.params["key"])
-        statuses = [views.status(catalog.STATUSES_BY_ID[s], req.base_url) for s in found.statuses]
+        statuses = [
+            views.status(catalog.STATUSES_BY_ID[s], req.base_url, req.api.render)
+            for s in found.statuses
+        ]
         result = []
         for type_id in found.issue_types:
             issue_type = catalog.ISSUE_TYPES_BY_ID[type_id]
             result.append(
                 {
-                    "self": f"{req.base_url}{API}/issueType/{type_id}",
+                    "self": f"{req.base_url}{req.api.prefix}/issueType/{type_id}",
                     "id": type_id,
                     "name": issue_type.name,
                     "subtask": False,
@@ -104,23 +135,30 @@ def register(router: Router, core: Core) -> None:
 
     def priorities(req: Request) -> Response:
         return json_response(
-            200, [views.priority(p, req.base_url, full=True) for p in seed.PRIORITIES]
+            200,
+            [views.priority(p, req.base_url, req.api.render, full=True) for p in seed.PRIORITIES],
         )
 
     def statuses(req: Request) -> Response:
-        return json_response(200, [views.status(s, req.base_url) for s in seed.STATUSES])
+        return json_response(
+            200, [views.status(s, req.base_url, req.api.render) for s in seed.STATUSES]
+        )
 
     def status_one(req: Request) -> Response:
         found = catalog.status(req.params["idOrName"])
         if found is None:
             raise JiraError(404, [f"The status with ID '{req.params['idOrName']}' does not exist."])
-        return json_response(200, views.status(found, req.base_url))
+        return json_response(200, views.status(found, req.base_url, req.api.render))
 
     def resolutions(req: Request) -> Response:
-        return json_response(200, [views.resolution(r, req.base_url) for r in seed.RESOLUTIONS])
+        return json_response(
+            200, [views.resolution(r, req.base_url, req.api.render) for r in seed.RESOLUTIONS]
+        )
 
     def issue_types(req: Request) -> Response:
-        return json_response(200, [views.issue_type(t, req.base_url) for t in seed.ISSUE_TYPES])
+        return json_response(
+            200, [views.issue_type(t, req.base_url, req.api.render) for t in seed.ISSUE_TYPES]
+        )
 
     def fields(req: Request) -> Response:
         return json_response(200, field_list())
@@ -129,7 +167,8 @@ def register(router: Router, core: Core) -> None:
         found = _project(req, req.params["key"])
         start, size = _page(req)
         types = [
-            views.issue_type(catalog.ISSUE_TYPES_BY_ID[t], req.base_url) for t in found.issue_types
+            views.issue_type(catalog.ISSUE_TYPES_BY_ID[t], req.base_url, req.api.render)
+            for t in found.issue_types
         ]
         return json_response(
             200,
@@ -149,7 +188,7 @@ def register(router: Router, core: Core) -> None:
                 404, ["Issue type with id '" + type_id + "' does not exist in the project."]
             )
         start, size = _page(req)
-        meta = screens.create_metadata(found, type_id, req.base_url)
+        meta = screens.create_metadata(found, type_id, req.base_url, req.api.render)
         return json_response(
             200,
             {
@@ -188,20 +227,24 @@ def register(router: Router, core: Core) -> None:
             }
         return json_response(200, {"permissions": result})
 
-    router.add("GET", f"{API}/myself", myself)
-    router.add("GET", f"{API}/serverInfo", server_info)
-    router.add("GET", f"{API}/project/search", project_search)
-    router.add("GET", f"{API}/project/{{key}}", project)
-    router.add("GET", f"{API}/project/{{key}}/statuses", project_statuses)
-    router.add("GET", f"{API}/priority", priorities)
-    router.add("GET", f"{API}/status", statuses)
-    router.add("GET", f"{API}/status/{{idOrName}}", status_one)
-    router.add("GET", f"{API}/resolution", resolutions)
-    router.add("GET", f"{API}/issuetype", issue_types)
-    router.add("GET", f"{API}/field", fields)
-    router.add("GET", f"{API}/issue/createmeta/{{key}}/issuetypes", createmeta_types)
-    router.add("GET", f"{API}/issue/createmeta/{{key}}/issuetypes/{{typeId}}", createmeta_fields)
-    router.add("GET", f"{API}/mypermissions", mypermissions)
+    for suffix, handler in (
+        ("/myself", myself),
+        ("/serverInfo", server_info),
+        ("/project", projects),
+        ("/project/search", project_search),
+        ("/project/{key}", project),
+        ("/project/{key}/statuses", project_statuses),
+        ("/priority", priorities),
+        ("/status", statuses),
+        ("/status/{idOrName}", status_one),
+        ("/resolution", resolutions),
+        ("/issuetype", issue_types),
+        ("/field", fields),
+        ("/issue/createmeta/{key}/issuetypes", createmeta_types),
+        ("/issue/createmeta/{key}/issuetypes/{typeId}", createmeta_fields),
+        ("/mypermissions", mypermissions),
+    ):
+        apis.add(router, versions, "GET", suffix, handler)
 
 
 def field_list() -> list[dict[str, Any]]:

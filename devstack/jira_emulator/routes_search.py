@@ -1,4 +1,9 @@
-"""Enhanced JQL search (`/search/jql`, GET and POST) with token paging, as Jira Cloud has it."""
+"""Enhanced JQL search (`/search/jql`, GET and POST) with token paging, as Jira Cloud has it.
+
+The old `/search` (offset paging) is still in Atlassian's spec, marked deprecated and "currently
+being removed" (CHANGE-2046); Jira Cloud has since removed it and answers every call with
+410 Gone and the message below, so clients still using it fail here as they do there.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,18 @@ import base64
 import binascii
 from typing import Any
 
-from devstack.jira_emulator import catalog, jql, seed, views
+from devstack.jira_emulator import apis, catalog, jql, seed, views
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core, search_document
 from devstack.jira_emulator.routes_issues import csv_arg
 from devstack.jira_emulator.state import Issue
 from devstack.jira_emulator.web import JiraError, Request, Response, Router, json_response
 
-API = "/rest/api/3"
+SEARCH_REMOVED = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at "
+    "https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
 UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
@@ -108,7 +118,12 @@ def search(
         else:
             issues = [
                 views.issue_bean(
-                    i, req.base_url, fields=fields, properties=properties, expand=expand
+                    i,
+                    req.base_url,
+                    fields=fields,
+                    properties=properties,
+                    expand=expand,
+                    api=req.api.render,
                 )
                 for i in page
             ]
@@ -128,7 +143,7 @@ def _size(raw: Any) -> int:
     return max(0, min(size, 5000))
 
 
-def register(router: Router, core: Core) -> None:
+def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> None:
     def search_get(req: Request) -> Response:
         return search(
             core,
@@ -165,5 +180,10 @@ def register(router: Router, core: Core) -> None:
             properties,
         )
 
-    router.add("GET", f"{API}/search/jql", search_get)
-    router.add("POST", f"{API}/search/jql", search_post)
+    def removed(req: Request) -> Response:
+        raise JiraError(410, [SEARCH_REMOVED])
+
+    for method in ("GET", "POST"):
+        apis.add(router, versions, method, "/search", removed)
+    apis.add(router, versions, "GET", "/search/jql", search_get)
+    apis.add(router, versions, "POST", "/search/jql", search_post)

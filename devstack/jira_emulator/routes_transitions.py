@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.jira_emulator import catalog, changes, fields, screens, seed, views
+from devstack.jira_emulator import apis, catalog, changes, fields, screens, seed, views
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.state import Issue, now
 from devstack.jira_emulator.state import status_category as state_category
@@ -21,8 +22,6 @@ from devstack.jira_emulator.web import (
     json_response,
     no_content,
 )
-
-API = "/rest/api/3"
 
 
 def available(issue: Issue) -> list[seed.Transition]:
@@ -37,12 +36,12 @@ def available(issue: Issue) -> list[seed.Transition]:
 
 
 def _transition_view(
-    t: seed.Transition, issue: Issue, base: str, *, with_fields: bool
+    t: seed.Transition, issue: Issue, base: str, api: str, *, with_fields: bool
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": t.id,
         "name": t.name,
-        "to": views.status(catalog.STATUSES_BY_ID[t.to], base),
+        "to": views.status(catalog.STATUSES_BY_ID[t.to], base, api),
         "hasScreen": t.screen_resolution,
         "isGlobal": t.is_global,
         "isInitial": False,
@@ -51,7 +50,7 @@ def _transition_view(
         "looped": False,
     }
     if with_fields:
-        view["fields"] = screens.transition_screen(t, issue.project, issue.issue_type, base)
+        view["fields"] = screens.transition_screen(t, issue.project, issue.issue_type, base, api)
     return view
 
 
@@ -90,7 +89,7 @@ def _resolution_input(
     return found.id, {}
 
 
-def register(router: Router, core: Core) -> None:
+def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> None:
     state = core.state
 
     def list_transitions(req: Request) -> Response:
@@ -106,7 +105,9 @@ def register(router: Router, core: Core) -> None:
                 {
                     "expand": "transitions",
                     "transitions": [
-                        _transition_view(t, issue, req.base_url, with_fields=with_fields)
+                        _transition_view(
+                            t, issue, req.base_url, req.api.render, with_fields=with_fields
+                        )
                         for t in offered
                     ],
                 },
@@ -132,8 +133,8 @@ def register(router: Router, core: Core) -> None:
             _move(core, req, issue, transition, resolution_id)
             return no_content()
 
-    router.add("GET", f"{API}/issue/{{issue}}/transitions", list_transitions)
-    router.add("POST", f"{API}/issue/{{issue}}/transitions", do_transition)
+    apis.add(router, versions, "GET", "/issue/{issue}/transitions", list_transitions)
+    apis.add(router, versions, "POST", "/issue/{issue}/transitions", do_transition)
 
 
 def _move(

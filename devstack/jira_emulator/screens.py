@@ -99,26 +99,32 @@ def required_fields(project: seed.Project, issue_type: str) -> tuple[str, ...]:
 
 
 def allowed_values(
-    spec: FieldSpec, project: seed.Project, issue_type: str, base: str
+    spec: FieldSpec, project: seed.Project, issue_type: str, base: str, api: str = "3"
 ) -> list[Any] | None:
     if spec.id == "project":
-        return [views.project_ref(project, base)]
+        return [views.project_ref(project, base, api)]
     if spec.id == "issuetype":
-        return [views.issue_type(catalog.ISSUE_TYPES_BY_ID[issue_type], base)]
+        return [views.issue_type(catalog.ISSUE_TYPES_BY_ID[issue_type], base, api)]
     if spec.id == "priority":
-        return [views.priority(p, base) for p in seed.PRIORITIES]
+        return [views.priority(p, base, api) for p in seed.PRIORITIES]
     if spec.id == "components":
-        return [views.component(c, project, base) for c in project.components]
+        return [views.component(c, project, base, api) for c in project.components]
     if spec.id == "resolution":
-        return [views.resolution(r, base) for r in seed.RESOLUTIONS]
+        return [views.resolution(r, base, api) for r in seed.RESOLUTIONS]
     custom = catalog.CUSTOM_FIELDS_BY_ID.get(spec.id)
     if custom is not None and custom.kind == "option":
-        return [views.custom_field_value(custom, o.id, base) for o in custom.options]
+        return [views.custom_field_value(custom, o.id, base, api) for o in custom.options]
     return None
 
 
 def field_metadata(
-    spec: FieldSpec, project: seed.Project, issue_type: str, base: str, *, required: bool
+    spec: FieldSpec,
+    project: seed.Project,
+    issue_type: str,
+    base: str,
+    api: str = "3",
+    *,
+    required: bool,
 ) -> dict[str, Any]:
     """`FieldMetadata` (spec); createmeta adds `fieldId` (`FieldCreateMetadata`)."""
     meta: dict[str, Any] = {
@@ -129,30 +135,32 @@ def field_metadata(
         "operations": list(spec.operations),
         "hasDefaultValue": spec.id in {"priority", "reporter"},
     }
-    values = allowed_values(spec, project, issue_type, base)
+    values = allowed_values(spec, project, issue_type, base, api)
     if values is not None:
         meta["allowedValues"] = values
     if spec.id == "priority":
-        meta["defaultValue"] = views.priority(catalog.default_priority(), base)
+        meta["defaultValue"] = views.priority(catalog.default_priority(), base, api)
     if spec.id in {"assignee", "reporter"}:
-        meta["autoCompleteUrl"] = f"{base}/rest/api/3/user/search?query="
+        meta["autoCompleteUrl"] = f"{base}/rest/api/{api}/user/search?query="
     return meta
 
 
-def create_metadata(project: seed.Project, issue_type: str, base: str) -> list[dict[str, Any]]:
+def create_metadata(
+    project: seed.Project, issue_type: str, base: str, api: str = "3"
+) -> list[dict[str, Any]]:
     required = required_fields(project, issue_type)
     return [
         {"fieldId": spec.id}
-        | field_metadata(spec, project, issue_type, base, required=spec.id in required)
+        | field_metadata(spec, project, issue_type, base, api, required=spec.id in required)
         for spec in create_screen(project, issue_type).values()
     ]
 
 
 def transition_screen(
-    transition: seed.Transition, project: seed.Project, issue_type: str, base: str
+    transition: seed.Transition, project: seed.Project, issue_type: str, base: str, api: str = "3"
 ) -> dict[str, Any]:
     """The fields a transition's screen shows (`expand=transitions.fields`)."""
     if not transition.screen_resolution:
         return {}
     spec = SYSTEM_FIELDS["resolution"]
-    return {"resolution": field_metadata(spec, project, issue_type, base, required=True)}
+    return {"resolution": field_metadata(spec, project, issue_type, base, api, required=True)}

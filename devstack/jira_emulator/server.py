@@ -23,16 +23,20 @@ from urllib.parse import parse_qs
 
 from devstack import httpd
 from devstack.jira_emulator import (
+    apis,
     catalog,
     control,
     routes_comments,
     routes_issues,
     routes_meta,
+    routes_remote_links,
     routes_search,
     routes_transitions,
+    routes_users,
     routes_webhooks,
     seed,
 )
+from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.faults import Fault
 from devstack.jira_emulator.web import (
@@ -59,17 +63,20 @@ CLIENT_DISCONNECTS: tuple[type[OSError], ...] = (
 )
 
 
-def api_router(core: Core) -> Router:
+def api_router(core: Core, versions: tuple[ApiVersion, ...] = apis.CLOUD) -> Router:
+    """Every REST route, once per API version the site serves (Jira Cloud: v3, v2, latest)."""
     router = Router()
     for module in (
         routes_meta,
+        routes_users,
         routes_issues,
         routes_transitions,
         routes_comments,
+        routes_remote_links,
         routes_search,
-        routes_webhooks,
     ):
-        module.register(router, core)
+        module.register(router, core, versions)
+    routes_webhooks.register(router, core)
     return router
 
 

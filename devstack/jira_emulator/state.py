@@ -2,7 +2,8 @@
 
 Field values are stored in an internal form (ids, not objects): `priority` is a priority id,
 `components` a list of component ids, `assignee`/`reporter` account ids, `description` an ADF
-dict, `duedate` a `YYYY-MM-DD` string, select custom fields an option id.
+dict (whichever API version wrote it), `duedate` a `YYYY-MM-DD` string, select custom fields
+an option id.
 """
 
 from __future__ import annotations
@@ -78,6 +79,15 @@ class Attachment:
 
 
 @dataclass
+class RemoteLink:
+    """A remote issue link: `link` holds the request's `globalId`, `application`,
+    `relationship` and `object`, as given (absent ones are absent, as Jira sets them to null)."""
+
+    id: str
+    link: dict[str, Any]
+
+
+@dataclass
 class Issue:
     id: str
     key: str
@@ -96,6 +106,7 @@ class Issue:
     comments: list[Comment] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     histories: list[History] = field(default_factory=list)
+    remote_links: list[RemoteLink] = field(default_factory=list)
 
     def snapshot(self) -> Issue:
         """A deep copy, for building payloads and filters outside the lock."""
@@ -117,6 +128,7 @@ class State:
             self._next_comment_id = 10000
             self._next_attachment_id = 10000
             self._next_history_id = 10000
+            self._next_remote_link_id = 10000
 
     def find(self, id_or_key: str) -> Issue | None:
         """By id or key (keys case-insensitively), as Jira resolves `{issueIdOrKey}`."""
@@ -200,6 +212,19 @@ class State:
             issue.attachments.append(attachment)
             issue.updated = attachment.created
             return attachment
+
+    def save_remote_link(self, issue: Issue, link: dict[str, Any]) -> tuple[RemoteLink, bool]:
+        """Create the link, or replace the one with the same `globalId`: (link, created)."""
+        with self.lock:
+            global_id = link.get("globalId")
+            for existing in issue.remote_links:
+                if global_id is not None and existing.link.get("globalId") == global_id:
+                    existing.link = copy.deepcopy(link)
+                    return existing, False
+            created = RemoteLink(str(self._next_remote_link_id), copy.deepcopy(link))
+            self._next_remote_link_id += 1
+            issue.remote_links.append(created)
+            return created, True
 
     def find_attachment(self, attachment_id: str) -> tuple[Issue, Attachment] | None:
         with self.lock:

@@ -1,7 +1,7 @@
 """JSON renderings of seed objects and issues, shaped like Jira Cloud's (spec schemas noted).
 
-`base` is the URL prefix self links start with; `api` is "3" (REST v3, ADF) or "2" (the v2
-shapes webhooks carry: plain-text description and comment bodies).
+`base` is the URL prefix self links start with; `api` is "3" (REST v3, ADF) or "2" (REST v2
+and the shapes webhooks carry: description and comment bodies as wiki markup, see wiki.py).
 """
 
 from __future__ import annotations
@@ -9,8 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from devstack.jira_emulator import adf, catalog, seed
-from devstack.jira_emulator.state import Attachment, Comment, History, Issue, jira_time
+from devstack.jira_emulator import catalog, seed, wiki
+from devstack.jira_emulator.state import (
+    Attachment,
+    Comment,
+    History,
+    Issue,
+    RemoteLink,
+    jira_time,
+)
 
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
@@ -40,10 +47,10 @@ def user_by_id(account_id: str | None, base: str, api: str = "3") -> dict[str, A
     return user(catalog.USERS_BY_ID[account_id], base, api)
 
 
-def myself(u: seed.User, base: str) -> dict[str, Any]:
+def myself(u: seed.User, base: str, api: str = "3") -> dict[str, Any]:
     """`User` (spec) for GET /myself."""
     return {
-        **user(u, base),
+        **user(u, base, api),
         "locale": "en_US",
         "groups": {"size": 1, "items": []},
         "applicationRoles": {"size": 1, "items": []},
@@ -144,11 +151,19 @@ def project_ref(p: seed.Project, base: str, api: str = "3") -> dict[str, Any]:
     }
 
 
-def project(p: seed.Project, base: str, *, detailed: bool = True) -> dict[str, Any]:
-    """`Project` (spec) for GET /project/{key} (detailed) and /project/search (summary)."""
+def project(
+    p: seed.Project,
+    base: str,
+    api: str = "3",
+    *,
+    detailed: bool = True,
+    expand: Iterable[str] = (),
+) -> dict[str, Any]:
+    """`Project` (spec) for GET /project/{key} (detailed), /project/search and /project
+    (summary, plus what `expand` names: description, lead, issueTypes, projectKeys)."""
     view: dict[str, Any] = {
         "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
-        "self": f"{base}/rest/api/3/project/{p.id}",
+        "self": f"{base}/rest/api/{api}/project/{p.id}",
         "id": p.id,
         "key": p.key,
         "name": p.name,
@@ -159,13 +174,21 @@ def project(p: seed.Project, base: str, *, detailed: bool = True) -> dict[str, A
         "isPrivate": False,
         "properties": {},
     }
+    wanted = {"description", "lead", "issueTypes", "projectKeys"} if detailed else set(expand)
+    lead = next(u for u in seed.USERS if u.email == p.lead_email)
+    if "description" in wanted:
+        view["description"] = p.description
+    if "lead" in wanted:
+        view["lead"] = user(lead, base, api)
+    if "issueTypes" in wanted:
+        view["issueTypes"] = [
+            issue_type(catalog.ISSUE_TYPES_BY_ID[t], base, api) for t in p.issue_types
+        ]
+    if "projectKeys" in wanted and not detailed:
+        view["projectKeys"] = [p.key]
     if detailed:
-        lead = next(u for u in seed.USERS if u.email == p.lead_email)
         view |= {
-            "description": p.description,
-            "lead": user(lead, base),
-            "components": [component(c, p, base, full=True) for c in p.components],
-            "issueTypes": [issue_type(catalog.ISSUE_TYPES_BY_ID[t], base) for t in p.issue_types],
+            "components": [component(c, p, base, api, full=True) for c in p.components],
             "assigneeType": "UNASSIGNED",
             "versions": [],
             "roles": {},
@@ -187,12 +210,12 @@ def custom_field_value(f: seed.CustomField, value: Any, base: str, api: str = "3
 def comment(
     c: Comment, issue: Issue, base: str, api: str = "3", *, properties: bool = False
 ) -> dict[str, Any]:
-    """`Comment` (spec); the v2 body is plain text; ``properties`` as `expand=properties`."""
+    """`Comment` (spec); the v2 body is wiki markup; ``properties`` as `expand=properties`."""
     view: dict[str, Any] = {
         "self": f"{base}/rest/api/{api}/issue/{issue.id}/comment/{c.id}",
         "id": c.id,
         "author": user_by_id(c.author, base, api),
-        "body": c.body if api == "3" else adf.to_text(c.body),
+        "body": c.body if api == "3" else wiki.from_adf(c.body),
         "updateAuthor": user_by_id(c.update_author, base, api),
         "created": jira_time(c.created),
         "updated": jira_time(c.updated),
@@ -217,10 +240,23 @@ def attachment(a: Attachment, base: str, api: str = "3") -> dict[str, Any]:
     }
 
 
-def attachment_metadata(a: Attachment, base: str) -> dict[str, Any]:
+def attachment_metadata(a: Attachment, base: str, api: str = "3") -> dict[str, Any]:
     """`AttachmentMetadata` (spec) for GET /attachment/{id}: unlike `Attachment`, its id is an
     integer (`format: int64`)."""
-    return {**attachment(a, base), "id": int(a.id)}
+    return {**attachment(a, base, api), "id": int(a.id)}
+
+
+def remote_link_self(link: RemoteLink, issue: Issue, base: str, api: str = "3") -> str:
+    return f"{base}/rest/api/{api}/issue/{issue.key}/remotelink/{link.id}"
+
+
+def remote_link(link: RemoteLink, issue: Issue, base: str, api: str = "3") -> dict[str, Any]:
+    """`RemoteIssueLink` (spec): the id as an integer, fields never given left out."""
+    return {
+        "id": int(link.id),
+        "self": remote_link_self(link, issue, base, api),
+        **link.link,
+    }
 
 
 def history(h: History, base: str, api: str = "3") -> dict[str, Any]:
@@ -236,14 +272,14 @@ def history(h: History, base: str, api: str = "3") -> dict[str, Any]:
 
 
 def issue_fields(issue: Issue, base: str, api: str = "3") -> dict[str, Any]:
-    """Every field of an issue as GET /issue returns it (or, with api="2", as webhooks do)."""
+    """Every field of an issue as GET /issue returns it (api="2": as v2 and webhooks do)."""
     f = issue.fields
     description = f.get("description")
     fields: dict[str, Any] = {
         "summary": f["summary"],
         "description": description
         if api == "3" or description is None
-        else adf.to_text(description),
+        else wiki.from_adf(description),
         "issuetype": issue_type(catalog.ISSUE_TYPES_BY_ID[issue.issue_type], base, api),
         "project": project_ref(issue.project, base, api),
         "status": status(catalog.STATUSES_BY_ID[issue.status], base, api),
@@ -314,7 +350,7 @@ def issue_bean(
     api: str = "3",
 ) -> dict[str, Any]:
     """`IssueBean` (spec) for GET /issue and search results; with api="2", the REST v2 rendering
-    webhook payloads carry and link to (`self` is the v2 URL)."""
+    (also what webhook payloads carry and link to)."""
     bean: dict[str, Any] = {
         "expand": ISSUE_EXPAND,
         "id": issue.id,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import unquote
 
-from devstack.jira_emulator import seed
+from devstack.jira_emulator import apis, seed
 
 
 @dataclass
@@ -29,6 +29,11 @@ class Request:
     site_url: str
     user: seed.User | None = None
     params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api(self) -> apis.ApiVersion:
+        """The REST API version the path names (v3 outside `/rest/api/<version>/`)."""
+        return apis.for_path(self.path)
 
     def arg(self, name: str) -> str | None:
         values = self.query.get(name)

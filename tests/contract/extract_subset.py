@@ -6,6 +6,12 @@ script writes: only the operations in OPERATIONS, with every component they refe
 transitively; each kept object is copied unchanged, so the subset says exactly what Atlassian's
 spec says.
 
+REST v2: that spec documents `/rest/api/3` only, and Atlassian documents v2 as the same
+operations, whose rich text (description, comment body, environment, textarea custom fields) is a
+wiki-markup string instead of ADF; the v3 schemas leave those fields untyped, so they hold both.
+Each v2 operation is therefore the v3 operation copied unchanged to its `/rest/api/2` path,
+unless the spec given holds the v2 path itself (Atlassian's separate v2 spec), which then wins.
+
 Usage: python -m tests.contract.extract_subset [--check] /path/to/jira-platform-openapi-v3.json
 (--check writes nothing and fails when the committed subset differs from what the spec gives).
 """
@@ -20,8 +26,11 @@ from typing import Any
 
 SUBSET_PATH = Path(__file__).with_name("jira-openapi-subset.json")
 
+V3 = "/rest/api/3/"
+V2 = "/rest/api/2/"
+
 # (method, path) of every Jira REST v3 operation the project calls or the emulator serves.
-OPERATIONS: tuple[tuple[str, str], ...] = (
+V3_OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/rest/api/3/myself"),
     ("get", "/rest/api/3/serverInfo"),
     ("get", "/rest/api/3/project/{projectIdOrKey}"),
@@ -59,13 +68,37 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/rest/api/3/attachment/{id}"),
     ("get", "/rest/api/3/attachment/content/{id}"),
     ("post", "/rest/api/3/search/jql"),
+    # Routes real clients (pycontribs jira, atlassian-python-api) call.
+    ("get", "/rest/api/3/project"),
+    ("get", "/rest/api/3/user/search"),
+    ("post", "/rest/api/3/issue/{issueIdOrKey}/remotelink"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/remotelink"),
+    ("get", "/rest/api/3/issue/{issueIdOrKey}/remotelink/{linkId}"),
 )
+# The emulator serves every one of them under REST v2 as well (and /rest/api/latest, v2's alias).
+V2_OPERATIONS: tuple[tuple[str, str], ...] = tuple(
+    (method, V2 + path.removeprefix(V3)) for method, path in V3_OPERATIONS
+)
+OPERATIONS: tuple[tuple[str, str], ...] = V3_OPERATIONS + V2_OPERATIONS
 
 _SOURCE_NOTE = (
     "Subset of Atlassian's Jira Cloud platform REST API OpenAPI spec ({title}, version {version}, "
     "{license}), extracted by tests/contract/extract_subset.py from the full spec Atlassian "
-    "publishes with its REST API v3 documentation"
+    "publishes with its REST API v3 documentation; the /rest/api/2 operations are its v3 "
+    "operations copied unchanged to their v2 paths (v2 has the same operations, with rich text "
+    "as wiki-markup strings, which these schemas leave untyped)"
 )
+
+
+def _path_item(spec: dict[str, Any], path: str) -> dict[str, Any]:
+    """The spec's item for path; for a v2 path the spec lacks, its v3 twin's."""
+    paths = spec["paths"]
+    if path in paths:
+        return paths[path]  # type: ignore[no-any-return]
+    twin = V3 + path.removeprefix(V2)
+    if path.startswith(V2) and twin in paths:
+        return paths[twin]  # type: ignore[no-any-return]
+    raise KeyError(path)
 
 
 def _local_refs(node: Any) -> Iterator[str]:
@@ -94,11 +127,12 @@ def extract_subset(
     paths: dict[str, dict[str, Any]] = {}
     for method, path in operations:
         try:
-            operation = spec["paths"][path][method]
+            item = _path_item(spec, path)
+            operation = item[method]
         except KeyError:
             raise KeyError(f"{method.upper()} {path} is not in the spec") from None
         paths.setdefault(path, {})[method] = operation
-        shared = spec["paths"][path].get("parameters")
+        shared = item.get("parameters")
         if shared is not None:
             paths[path]["parameters"] = shared
 

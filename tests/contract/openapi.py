@@ -11,7 +11,8 @@ What stays hand-written is what no schema library knows about Jira or HTTP:
 - picking the response entry (the status, then `4XX`-style ranges, then `default`), and holding a
   4xx/5xx the spec gives no JSON schema to ErrorCollection: that is the error body Jira sends, and
   many of the spec's error responses leave it out;
-- the HTTP checks: the path fits the template (also under /ex/jira/<cloudId>), a 204 or a response
+- the HTTP checks: the path fits the template (also under /ex/jira/<cloudId>, and
+  /rest/api/latest for a /rest/api/2 template: Jira serves `latest` as v2), a 204 or a response
   the spec gives no body is empty, `schema: {}` may be empty too, JSON comes as application/json;
 - no format checker: Jira's own timestamps ("2020-03-26T22:20:59.000+0000") are not RFC 3339
   date-times, so `format` stays an annotation (JSON Schema's default);
@@ -42,6 +43,7 @@ from tests.contract.extract_subset import SUBSET_PATH
 ERROR_SCHEMA = "ErrorCollection"
 _DOCUMENT_URI = "urn:jira-sync:openapi-document"
 _CLOUD_PREFIX = re.compile(r"^/ex/jira/[^/]+(?=/)")
+_LATEST = re.compile(r"^/rest/api/latest(?=/)")
 # Keywords that assert nothing: a schema made only of these accepts any value (or no body).
 _ANNOTATIONS = frozenset({"description", "example", "externalDocs", "title", "deprecated"})
 
@@ -218,9 +220,11 @@ def subset() -> OpenApiDocument:
 
 
 def template_matches(path_template: str, url_path: str) -> bool:
-    """Whether a request path fits a template, ignoring a leading /ex/jira/<cloudId>."""
+    """Whether a request path fits a template, ignoring a leading /ex/jira/<cloudId> and reading
+    /rest/api/latest as /rest/api/2."""
     pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path_template))
-    return re.fullmatch(pattern, _CLOUD_PREFIX.sub("", url_path)) is not None
+    path = _LATEST.sub("/rest/api/2", _CLOUD_PREFIX.sub("", url_path))
+    return re.fullmatch(pattern, path) is not None
 
 
 def validate_response(

@@ -19,13 +19,15 @@ from openapi_schema_validator import OAS30Validator
 from tests.contract.extract_subset import (
     OPERATIONS,
     SUBSET_PATH,
+    V2,
+    V3,
     _local_refs,
     _pointer_parts,
     extract_subset,
     main,
     render,
 )
-from tests.contract.jira_http import API
+from tests.contract.jira_http import spec_path
 
 CONTRACT_TESTS = sorted(Path(__file__).parent.glob("test_jira*_contract.py"))
 _CHECKS = frozenset({"check", "check_jira_error"})
@@ -110,13 +112,13 @@ def test_every_template_a_contract_test_checks_is_a_path_of_the_subset(module: P
     paths = committed()["paths"]
     templates, unresolved = _templates_checked(module.read_text(encoding="utf-8"))
     assert not unresolved, f"pass a literal or a named constant as the template: {unresolved}"
-    missing = sorted(t for t in templates if API + t not in paths)
+    missing = sorted(t for t in templates if spec_path(t) not in paths)
     assert not missing, f"{module.name} checks templates the subset lacks: {missing}"
 
 
 def test_the_contract_tests_check_every_path_of_the_subset() -> None:
     checked = {
-        API + template
+        spec_path(template)
         for module in CONTRACT_TESTS
         for template in _templates_checked(module.read_text(encoding="utf-8"))[0]
     }
@@ -130,8 +132,37 @@ def test_the_subset_names_its_source_and_licence() -> None:
         "Subset of Atlassian's Jira Cloud platform REST API OpenAPI spec "
         f"(The Jira Cloud platform REST API, version {info['version']}, Apache 2.0), "
         "extracted by tests/contract/extract_subset.py from the full spec Atlassian publishes "
-        "with its REST API v3 documentation"
+        "with its REST API v3 documentation; the /rest/api/2 operations are its v3 operations "
+        "copied unchanged to their v2 paths (v2 has the same operations, with rich text as "
+        "wiki-markup strings, which these schemas leave untyped)"
     )
+
+
+def test_every_v3_operation_is_held_under_rest_v2_too() -> None:
+    paths = committed()["paths"]
+    for path, item in paths.items():
+        if path.startswith(V3):
+            twin = paths.get(V2 + path.removeprefix(V3))
+            assert twin is not None, f"{path} has no /rest/api/2 twin"
+            assert {m: twin[m] for m in item} == item, f"{path}: the v2 twin differs"
+
+
+def test_given_a_spec_without_v2_paths_then_v2_operations_are_their_v3_twins() -> None:
+    operation = {"responses": {"200": {"description": "OK"}}}
+    spec: dict[str, Any] = {
+        "openapi": "3.0.1",
+        "info": {"title": "T", "version": "9", "license": {"name": "Apache 2.0"}},
+        "paths": {"/rest/api/3/x": {"get": operation}},
+    }
+    subset = extract_subset(spec, (("get", "/rest/api/3/x"), ("get", "/rest/api/2/x")))
+    assert subset["paths"]["/rest/api/2/x"] == {"get": operation}
+    own = {"responses": {"204": {"description": "v2's own"}}}
+    spec["paths"]["/rest/api/2/x"] = {"get": own}
+    assert extract_subset(spec, (("get", "/rest/api/2/x"),))["paths"]["/rest/api/2/x"] == {
+        "get": own
+    }
+    with pytest.raises(KeyError, match=r"GET /rest/api/2/y is not in the spec"):
+        extract_subset(spec, (("get", "/rest/api/2/y"),))
 
 
 def test_given_a_small_spec_then_only_the_operations_and_their_transitive_refs_are_kept() -> None:
