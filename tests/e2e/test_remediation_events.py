@@ -282,8 +282,8 @@ def test_given_an_event_jira_keeps_refusing_then_it_reaches_the_dlq_and_replays_
     stack: Devstack,
 ) -> None:
     """Five receives, brought back after Jira's Retry-After (1 s), then at least 10, 20 and
-    40 s, then - the last receive waiting nothing - the dead-letter queue; once Jira is back, `make replay-dlq` (here: the same
-    function) applies it."""
+    40 s, then - the last receive waiting nothing - the dead-letter queue; once Jira is back,
+    `make replay-dlq` (here: the same function) applies it."""
     key = linked(stack, "pr-poison")
     fault(stack, method="POST", path="*/comment", status=503, headers={"Retry-After": "1"})
     sqs = stack.client("sqs")
