@@ -4,6 +4,8 @@ SIGHUP (a closed terminal), which all stop it cleanly; its children die with it 
 Ports come from API_PORT, JIRA_EMULATOR_PORT, DYNAMODB_PORT and MOTO_PORT (0 = any free port);
 a taken one ends the start with one line naming it and exit status 2.
 DEVSTACK_DYNAMODB=moto (or --dynamodb moto) uses moto instead of DynamoDB Local.
+JIRA_EMULATOR_FLAVOR=datacenter (default cloud) and JIRA_EMULATOR_VERSION (e.g. 9.12, 10.3;
+default 10.3.0) choose which Jira the emulator plays; the banner says which runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import urllib.error
 import urllib.request
 from types import FrameType
 
+from devstack.jira_emulator import flavors
+from devstack.jira_emulator.flavors import Flavor
 from devstack.ports import PortInUse
 from devstack.processes import LogLine
 from devstack.stack import Devstack
@@ -27,6 +31,12 @@ EXIT_PORT_IN_USE = 2
 
 def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _flavor() -> Flavor:
+    """The emulator's flavour from JIRA_EMULATOR_FLAVOR / JIRA_EMULATOR_VERSION."""
+    name = os.environ.get("JIRA_EMULATOR_FLAVOR") or "cloud"
+    return flavors.make(name.strip().lower(), os.environ.get("JIRA_EMULATOR_VERSION") or None)
 
 
 def _echo(line: LogLine) -> None:
@@ -58,8 +68,11 @@ def banner(stack: Devstack) -> str:
         lines.append(
             f"    {route.route_key:<45} -> {route.function} (auth in AWS: {route.authorization})"
         )
+    flavor = stack.jira_flavor
     if stack.jira is not None:
-        lines.append(f"  Jira emulator             {stack.jira_url}  (svc@example.com / svc-token)")
+        who = "PAT svc-pat-token" if flavor.datacenter else "svc@example.com / svc-token"
+        lines.append(f"  Jira emulator             {stack.jira_url}  ({who})")
+        lines.append(f"    plays {flavor.describe()}")
     if stack.dynamodb_backend == "dynamodb-local":
         lines.append(f"  DynamoDB Local            {stack.dynamodb_endpoint}")
     else:
@@ -69,18 +82,22 @@ def banner(stack: Devstack) -> str:
     lines.append(f"  table {stack.table_name}, event bus {stack.event_bus_name}, region us-east-1")
     for note in stack.stack.not_emulated:
         lines.append(f"  not run locally: {note}")
+    jira_site = stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080"
+    login: dict[str, str] = {"email": "svc@example.com", "api_token": "svc-token"}
+    if flavor.datacenter:
+        # A personal access token alone: the deployment is found from serverInfo, and a PAT
+        # is Data Center's default auth.
+        login = {"api_token": "svc-pat-token"}
     create = json.dumps(
         {
             "name": "local",
-            "url": stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080",
-            "email": "svc@example.com",
-            "api_token": "svc-token",
+            "url": jira_site,
+            **login,
             "project_key": "SEC",
             "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
             "remediation_map": {"pull_request_merged": "resolved"},
         }
     )
-    jira_site = stack.jira_url if stack.jira is not None else "http://127.0.0.1:8080"
     ticket = json.dumps(
         {
             "credential_id": "<credential_id>",
@@ -102,15 +119,11 @@ def banner(stack: Devstack) -> str:
         f"  curl -s -X POST {api}/issues/finding-1/ticket -H 'content-type: application/json' \\",
         f"       -d '{ticket}'",
         f"  curl -s {api}/issues/finding-1                 # the link and the timeline",
-        f"  curl -s -u svc@example.com:svc-token {jira_site}/rest/api/3/issue/SEC-1",
+        _jira_read(flavor, jira_site),
         f"  curl -s -X PUT {api}/issues/finding-1/state -H 'content-type: application/json' \\",
         """       -d '{"state": "in progress"}'""",
         "  # two-way: register the credential's webhook_url and webhook_secret in Jira, as admin",
-        "  curl -s -u admin@example.com:admin-token -X POST "
-        f"{jira_site}/rest/webhooks/1.0/webhook \\",
-        '       -H \'content-type: application/json\' -d \'{"name": "jira-sync", '
-        '"url": "<webhook_url>", "secret": "<webhook_secret>", '
-        '"events": ["jira:issue_updated", "comment_created", "jira:issue_deleted"]}\'',
+        *_webhook_registration(flavor, jira_site),
         "  # the remediation loop: a merged pull request comments on the ticket, moves it by the",
         "  # credential's remediation_map, and [bus] lines show the events it publishes",
         "  make event FILE=events/remediation-pull-request-merged.json ISSUE=finding-1",
@@ -124,12 +137,47 @@ def banner(stack: Devstack) -> str:
     return "\n".join(lines)
 
 
+def _jira_read(flavor: Flavor, site: str) -> str:
+    if flavor.datacenter:
+        return f"  curl -s -H 'Authorization: Bearer svc-pat-token' {site}/rest/api/2/issue/SEC-1"
+    return f"  curl -s -u svc@example.com:svc-token {site}/rest/api/3/issue/SEC-1"
+
+
+def _webhook_registration(flavor: Flavor, site: str) -> list[str]:
+    """The admin webhook as this Jira takes it: Cloud and DC 9 at /rest/webhooks/1.0/webhook
+    (DC 9 has no secret), DC 10+ at /rest/jira-webhook/1.0/webhooks with `configuration`."""
+    events = '"events": ["jira:issue_updated", "comment_created", "jira:issue_deleted"]'
+    if not flavor.datacenter:
+        auth = "-u admin@example.com:admin-token"
+        body = (
+            '{"name": "jira-sync", "url": "<webhook_url>", "secret": "<webhook_secret>", '
+            f"{events}}}"
+        )
+    elif flavor.signs_webhooks:
+        auth = "-H 'Authorization: Bearer admin-pat-token'"
+        body = (
+            f'{{"name": "jira-sync", "url": "<webhook_url>", "active": true, {events}, '
+            '"configuration": {"SECRET": "<webhook_secret>", "EXCLUDE_BODY": "false"}}'
+        )
+    else:
+        auth = "-H 'Authorization: Bearer admin-pat-token'"
+        body = f'{{"name": "jira-sync", "url": "<webhook_url>", {events}}}'
+    return [
+        f"  curl -s {auth} -X POST {site}{flavor.webhooks_path} \\",
+        f"       -H 'content-type: application/json' -d '{body}'",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__)
     parser.add_argument("--template", default="template.yaml")
     parser.add_argument("--dynamodb", choices=("auto", "local", "moto"), default=None)
     parser.add_argument("--quiet", action="store_true", help="do not echo the functions' log lines")
     args = parser.parse_args(argv)
+    try:
+        flavor = _flavor()
+    except ValueError as error:
+        parser.error(f"JIRA_EMULATOR_FLAVOR / JIRA_EMULATOR_VERSION: {error}")
 
     stop = threading.Event()
 
@@ -146,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         dynamodb_port=_port("DYNAMODB_PORT", 8000),
         moto_port=_port("MOTO_PORT", 5000),
         dynamodb=args.dynamodb,
+        jira_flavor=flavor,
         echo=None if args.quiet else _echo,
     )
     try:

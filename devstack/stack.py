@@ -25,7 +25,8 @@ from devstack import aws_emulators, dead_letters, leftovers, ports, resources
 from devstack.bus_watch import BusWatch
 from devstack.http_adapter import ApiGateway
 from devstack.intrinsics import Resolver, StackContext
-from devstack.jira_emulator import JiraEmulator
+from devstack.jira_emulator import JiraEmulator, flavors
+from devstack.jira_emulator.flavors import Flavor
 from devstack.lambda_pool import AwsEndpoints, FunctionPool, InvokeResult, worker_environment
 from devstack.processes import LogBuffer, LogLine, ManagedProcess, free_port
 from devstack.sqs_poller import SqsPoller
@@ -51,6 +52,7 @@ class Devstack:
         dynamodb: DynamoDbChoice | None = None,
         parameter_overrides: Mapping[str, str] | None = None,
         start_jira: bool = True,
+        jira_flavor: Flavor = flavors.CLOUD,
         webhook_retry_delays: Sequence[float] | None = None,
         max_workers_per_function: int = 4,
         echo: Callable[[LogLine], None] | None = None,
@@ -72,6 +74,7 @@ class Devstack:
         }
         self._parameter_overrides = dict(parameter_overrides or {})
         self._start_jira = start_jira
+        self.jira_flavor = jira_flavor
         self._webhook_retry_delays = webhook_retry_delays
         self._max_workers = max_workers_per_function
         self._ready_timeout_s = ready_timeout_s
@@ -288,7 +291,8 @@ class Devstack:
             "JIRA_SYNC_JIRA_REQUEST_LIFETIME_SECONDS": "4",
         }
         if self.jira is not None:
-            # The emulator serves the scoped-token gateway's paths (/ex/jira/<cloudId>) too.
+            # The emulator serves the scoped-token gateway's paths (/ex/jira/<cloudId>) too
+            # (a Data Center flavour answers them 404, as api.atlassian.com knows no DC site).
             extra["JIRA_SYNC_ATLASSIAN_GATEWAY_URL"] = self.jira.base_url
         for logical_id, spec in self.stack.functions.items():
             env = worker_environment(spec, endpoints, extra=extra)
@@ -313,7 +317,11 @@ class Devstack:
         self._bus_watch.start()
 
     def _start_jira_emulator(self) -> None:
-        kwargs: dict[str, Any] = {"host": "127.0.0.1", "port": self._ports["jira"]}
+        kwargs: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self._ports["jira"],
+            "flavor": self.jira_flavor,
+        }
         if self._webhook_retry_delays is not None:
             kwargs["webhook_retry_delays"] = tuple(self._webhook_retry_delays)
         emulator = JiraEmulator(**kwargs)

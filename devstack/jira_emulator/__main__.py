@@ -1,17 +1,21 @@
-"""CLI: `python -m devstack.jira_emulator --host H --port P [--webhook-retry-delays 1,5,30]`.
+"""CLI: `python -m devstack.jira_emulator --host H --port P [--webhook-retry-delays 1,5,30]
+[--flavor cloud|datacenter] [--version 10.3]`.
 
-Prints one line, `jira emulator listening on <url>`, once it accepts connections; SIGTERM or
-Ctrl-C stop it cleanly.
+`--flavor`/`--version` default to JIRA_EMULATOR_FLAVOR / JIRA_EMULATOR_VERSION (cloud; a
+datacenter default of 10.3.0). Prints `jira emulator listening on <url>` once it accepts
+connections (then, on Data Center, a line naming the flavour); SIGTERM or Ctrl-C stop it cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from types import FrameType
 
+from devstack.jira_emulator import flavors
 from devstack.jira_emulator.server import JiraEmulator
 
 
@@ -37,7 +41,23 @@ def main(argv: list[str] | None = None) -> int:
         default=(10.0, 60.0, 300.0),
         help="seconds between webhook delivery retries, comma-separated (default 10,60,300)",
     )
+    parser.add_argument(
+        "--flavor",
+        choices=flavors.FLAVORS,
+        default=os.environ.get("JIRA_EMULATOR_FLAVOR") or "cloud",
+        help="which Jira to emulate (default: $JIRA_EMULATOR_FLAVOR or cloud)",
+    )
+    parser.add_argument(
+        "--version",
+        default=os.environ.get("JIRA_EMULATOR_VERSION") or None,
+        help="Data Center version, e.g. 9.12 or 10.3 (default: $JIRA_EMULATOR_VERSION or "
+        f"{flavors.DEFAULT_DC_VERSION})",
+    )
     args = parser.parse_args(argv)
+    try:
+        flavor = flavors.make(args.flavor, args.version)
+    except ValueError as exc:
+        parser.error(str(exc))
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -45,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    emulator = JiraEmulator(args.host, args.port, webhook_retry_delays=args.webhook_retry_delays)
+    emulator = JiraEmulator(
+        args.host, args.port, webhook_retry_delays=args.webhook_retry_delays, flavor=flavor
+    )
     try:
         emulator.start()
     except OSError as exc:
@@ -55,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(f"jira emulator listening on {emulator.base_url}", flush=True)
+    if flavor.datacenter:  # Cloud, the default, keeps its one-line output
+        print(f"flavour: {flavor.describe()}", flush=True)
     try:
         while not stop.wait(0.5):
             pass

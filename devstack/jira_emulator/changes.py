@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from devstack.jira_emulator import catalog, wiki
+from devstack.jira_emulator import catalog, datacenter, flavors, wiki
 from devstack.jira_emulator.state import ChangeItem
 
 
 def _user_name(account_id: str | None) -> str | None:
     return None if account_id is None else catalog.USERS_BY_ID[account_id].display_name
+
+
+def _user_ref(account_id: str | None) -> str | None:
+    """`from`/`to` of a user item: the account id on Cloud, the user key on Data Center."""
+    return datacenter.user_key(account_id) if flavors.current().datacenter else account_id
 
 
 def _number(value: float | None) -> str | None:
@@ -74,7 +79,15 @@ def field_items(before: dict[str, Any], after: dict[str, Any]) -> list[ChangeIte
             )
         elif field_id in {"assignee", "reporter"}:
             items.append(
-                ChangeItem(field_id, "jira", field_id, old, _user_name(old), new, _user_name(new))
+                ChangeItem(
+                    field_id,
+                    "jira",
+                    field_id,
+                    _user_ref(old),
+                    _user_name(old),
+                    _user_ref(new),
+                    _user_name(new),
+                )
             )
         elif field_id == "duedate":
             items.append(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from devstack.jira_emulator import catalog, jql, payloads, seed
+from devstack.jira_emulator import catalog, datacenter, flavors, jql, payloads, seed
+from devstack.jira_emulator.flavors import Flavor
 from devstack.jira_emulator.state import Comment, History, Issue, State
 from devstack.jira_emulator.web import JiraError, Request
 from devstack.jira_emulator.webhooks import WebhookHub
@@ -17,9 +18,10 @@ COMMENT_ISSUE_EVENT_TYPES = {
 
 
 class Core:
-    def __init__(self, hub: WebhookHub) -> None:
+    def __init__(self, hub: WebhookHub, flavor: Flavor = flavors.CLOUD) -> None:
         self.state = State()
         self.hub = hub
+        self.flavor = flavor
 
     # -- lookups and permissions ----------------------------------------------------------
 
@@ -116,4 +118,7 @@ def search_document(issue: Issue) -> jql.Document:
         else:
             user = catalog.USERS_BY_ID[account_id]
             values[role] = [account_id, user.email, user.display_name]
+            if flavors.current().datacenter:  # DC's JQL names users by username (or key)
+                ident = datacenter.BY_ACCOUNT_ID[account_id]
+                values[role] += [ident.name, ident.key]
     return jql.Document(values, issue.properties)

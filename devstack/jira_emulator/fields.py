@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from devstack.jira_emulator import adf, catalog, seed, wiki
+from devstack.jira_emulator import adf, catalog, datacenter, flavors, seed, wiki
 from devstack.jira_emulator.screens import SYSTEM_FIELDS, FieldSpec
 
 SUMMARY_MAX = 255
@@ -78,6 +78,8 @@ def _user(raw: Any, field_id: str, project: seed.Project) -> str | None:
         if field_id == "reporter":
             raise FieldProblem("Reporter is required.")
         return None
+    if flavors.current().datacenter:
+        return _dc_user(raw, field_id)
     if not isinstance(raw, dict) or not isinstance(raw.get("accountId"), str | None):
         raise FieldProblem("expected Object containing an 'accountId'")
     account_id = raw.get("accountId")
@@ -94,6 +96,25 @@ def _user(raw: Any, field_id: str, project: seed.Project) -> str | None:
     if field_id == "assignee" and "ASSIGNABLE_USER" not in found.project_permissions:
         raise FieldProblem(f"User '{account_id}' cannot be assigned issues.")
     return account_id
+
+
+def _dc_user(raw: Any, field_id: str) -> str | None:
+    """Data Center names users by `{"name": username}` (no accountId there); the internal id
+    stays the account id. An object without `name` (a Cloud `accountId`, say) is refused here;
+    whether DC refuses it or reads it as "unassigned" is undocumented, and loud is safer."""
+    if not isinstance(raw, dict) or "name" not in raw or not isinstance(raw["name"], str | None):
+        raise FieldProblem("expected Object containing a 'name' property")
+    name = raw.get("name")
+    if name is None:
+        if field_id == "reporter":
+            raise FieldProblem("Reporter is required.")
+        return None
+    found = datacenter.user_by_name(name)
+    if found is None:
+        raise FieldProblem(f"User '{name}' does not exist.")
+    if field_id == "assignee" and "ASSIGNABLE_USER" not in found.project_permissions:
+        raise FieldProblem(f"User '{name}' cannot be assigned issues.")
+    return found.account_id
 
 
 def _option(raw: Any, definition: seed.CustomField) -> str | None:

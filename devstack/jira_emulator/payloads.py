@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from devstack.jira_emulator import seed, views
+from devstack.jira_emulator import flavors, seed, views
 from devstack.jira_emulator.state import Comment, History, Issue
 
 WEBHOOK_USER_KEYS = (
@@ -20,6 +20,8 @@ def _timestamp() -> int:
 
 def webhook_user(user: seed.User, site: str) -> dict[str, Any]:
     view = views.user(user, site, "2")
+    if flavors.current().datacenter:
+        return view  # name, key, self by username; no accountId on Data Center
     return {k: view[k] for k in WEBHOOK_USER_KEYS}
 
 

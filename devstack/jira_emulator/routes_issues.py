@@ -200,16 +200,16 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
         with state.lock:
             issue = core.issue(req, req.params["issue"])
             core.require(req, "ASSIGN_ISSUES", 403, "You do not have permission to assign issues.")
-            if "accountId" not in body:
-                raise JiraError(400, ["accountId must be provided."])
-            account_id = body["accountId"]
-            if account_id == "-1":
-                account_id = None
+            # Cloud assigns by accountId, Data Center by username ({"name": ...}).
+            ref = "name" if core.flavor.datacenter else "accountId"
+            if ref not in body:
+                raise JiraError(400, [f"{ref} must be provided."])
+            who = body[ref]
+            if who == "-1":
+                who = None
             try:
                 assignee = fields.parse_value(
-                    "assignee",
-                    None if account_id is None else {"accountId": account_id},
-                    issue.project,
+                    "assignee", None if who is None else {ref: who}, issue.project
                 )
             except fields.FieldProblem as problem:
                 raise JiraError(400, errors={"assignee": str(problem)}) from None

@@ -8,6 +8,7 @@ from typing import Any
 from devstack.jira_emulator import apis, catalog, screens, seed, views
 from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
+from devstack.jira_emulator.flavors import Flavor
 from devstack.jira_emulator.state import jira_time, now
 from devstack.jira_emulator.web import JiraError, Request, Response, Router, json_response
 
@@ -47,16 +48,21 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
     def myself(req: Request) -> Response:
         return json_response(200, views.myself(req.acting_user, req.base_url, req.api.render))
 
+    flavor = core.flavor
+
     def server_info(req: Request) -> Response:
+        major, minor, patch = flavor.numbers
         return json_response(
             200,
             {
                 "baseUrl": req.site_url,
                 "displayUrl": req.site_url,
-                "version": "1001.0.0-SNAPSHOT",
-                "versionNumbers": [1001, 0, 0],
-                "deploymentType": "Cloud",
-                "buildNumber": 100300,
+                "version": flavor.version,
+                "versionNumbers": list(flavor.numbers),
+                "deploymentType": flavor.deployment_type,
+                "buildNumber": int(f"{major}{minor:02d}{patch:03d}")
+                if flavor.datacenter
+                else 100300,
                 "buildDate": "2025-12-01T00:00:00.000+0000",
                 "serverTime": jira_time(now()),
                 "scmInfo": "emulator",
@@ -170,15 +176,7 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
             views.issue_type(catalog.ISSUE_TYPES_BY_ID[t], req.base_url, req.api.render)
             for t in found.issue_types
         ]
-        return json_response(
-            200,
-            {
-                "maxResults": size,
-                "startAt": start,
-                "total": len(types),
-                "issueTypes": types[start : start + size],
-            },
-        )
+        return json_response(200, _meta_page(flavor, "issueTypes", types, start, size))
 
     def createmeta_fields(req: Request) -> Response:
         found = _project(req, req.params["key"])
@@ -189,15 +187,7 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
             )
         start, size = _page(req)
         meta = screens.create_metadata(found, type_id, req.base_url, req.api.render)
-        return json_response(
-            200,
-            {
-                "maxResults": size,
-                "startAt": start,
-                "total": len(meta),
-                "fields": meta[start : start + size],
-            },
-        )
+        return json_response(200, _meta_page(flavor, "fields", meta, start, size))
 
     def mypermissions(req: Request) -> Response:
         requested = [
@@ -245,6 +235,20 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
         ("/mypermissions", mypermissions),
     ):
         apis.add(router, versions, "GET", suffix, handler)
+
+
+def _meta_page(
+    flavor: Flavor, cloud_key: str, items: list[dict[str, Any]], start: int, size: int
+) -> dict[str, Any]:
+    """A createmeta page. Cloud names the list `issueTypes`/`fields`; Data Center (9.0+, the
+    paged replacement of `createmeta?expand=`) pages every list as `values` with `isLast`."""
+    page: dict[str, Any] = {"maxResults": size, "startAt": start, "total": len(items)}
+    if flavor.datacenter:
+        page["isLast"] = start + size >= len(items)
+        page["values"] = items[start : start + size]
+    else:
+        page[cloud_key] = items[start : start + size]
+    return page
 
 
 def field_list() -> list[dict[str, Any]]:

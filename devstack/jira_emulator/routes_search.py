@@ -96,6 +96,30 @@ def _token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
+def matching(core: Core, req: Request, text: str) -> list[Issue]:
+    """The issues a JQL query finds for the caller, in its order (caller holds the lock)."""
+    query = parse_query(text)
+    hits = [i for i in core.state.issues.values() if query.matches(search_document(i))]
+    if not catalog.has_permission(req.acting_user, "BROWSE_PROJECTS"):
+        return []
+    return _ordered(hits, query.order_by)
+
+
+def beans(
+    req: Request,
+    page: list[Issue],
+    fields: list[str] | None,
+    expand: list[str],
+    properties: list[str] | None,
+) -> list[dict[str, Any]]:
+    return [
+        views.issue_bean(
+            i, req.base_url, fields=fields, properties=properties, expand=expand, api=req.api.render
+        )
+        for i in page
+    ]
+
+
 def search(
     core: Core,
     req: Request,
@@ -106,27 +130,14 @@ def search(
     expand: list[str],
     properties: list[str] | None,
 ) -> Response:
-    query = parse_query(text)
     start = _offset(token)
     with core.state.lock:
-        hits = [i for i in core.state.issues.values() if query.matches(search_document(i))]
-        if not catalog.has_permission(req.acting_user, "BROWSE_PROJECTS"):
-            hits = []
-        page = _ordered(hits, query.order_by)[start : start + size]
+        hits = matching(core, req, text)
+        page = hits[start : start + size]
         if fields is None:
             issues = [{"id": i.id} for i in page]
         else:
-            issues = [
-                views.issue_bean(
-                    i,
-                    req.base_url,
-                    fields=fields,
-                    properties=properties,
-                    expand=expand,
-                    api=req.api.render,
-                )
-                for i in page
-            ]
+            issues = beans(req, page, fields, expand, properties)
         body: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(hits)}
     if not body["isLast"]:
         body["nextPageToken"] = _token(start + size)

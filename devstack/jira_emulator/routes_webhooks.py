@@ -1,8 +1,9 @@
-"""Admin webhooks REST API (`/rest/webhooks/1.0/webhook`); storage and validation are the hub's."""
+"""Admin webhooks REST API (`/rest/webhooks/1.0/webhook`: Cloud and Data Center up to 9);
+storage and validation are the hub's. Data Center 10's resource is routes_webhooks_dc10.py."""
 
 from __future__ import annotations
 
-from devstack.jira_emulator import catalog, jql
+from devstack.jira_emulator import catalog, datacenter, jql
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.web import (
     JiraError,
@@ -49,10 +50,17 @@ def register(router: Router, core: Core) -> None:
         body = req.json()
         _check_filter(body)
         user = req.acting_user
+        # Data Center names the last editor by user key; Jira 9's body has no `secret` (its
+        # webhooks are never signed), so one sent anyway is dropped like any unknown property.
+        updated_by = user.account_id
+        if core.flavor.datacenter:
+            updated_by = datacenter.identity(user).key
+        if isinstance(body, dict) and not core.flavor.signs_webhooks:
+            body = {k: v for k, v in body.items() if k != "secret"}
         status, view = hub.register(
             body,
             base_url=req.site_url,
-            user={"accountId": user.account_id, "displayName": user.display_name},
+            user={"accountId": updated_by, "displayName": user.display_name},
         )
         return json_response(status, view)
 

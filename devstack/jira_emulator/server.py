@@ -3,6 +3,8 @@ no process manager.
 
 Per request: control API (loopback only) or else rate limit -> injected fault -> base path
 (`/ex/jira/<cloudId>` or the site root) -> Basic auth -> route -> after-processing fault.
+A Data Center flavour (flavors.py) has no gateway or tenant_info, serves REST v2 only and
+authenticates by personal access token (datacenter.py).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from urllib.parse import parse_qs
 
 from devstack import httpd
 from devstack.jira_emulator import (
-    apis,
     catalog,
     control,
+    datacenter,
+    flavors,
     routes_comments,
+    routes_datacenter,
     routes_issues,
     routes_meta,
     routes_remote_links,
@@ -34,11 +38,13 @@ from devstack.jira_emulator import (
     routes_transitions,
     routes_users,
     routes_webhooks,
+    routes_webhooks_dc10,
     seed,
 )
 from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core
 from devstack.jira_emulator.faults import Fault
+from devstack.jira_emulator.flavors import Flavor
 from devstack.jira_emulator.web import (
     JiraError,
     Request,
@@ -52,6 +58,9 @@ from devstack.jira_emulator.webhooks import WebhookHub
 
 _log = logging.getLogger(__name__)
 _GATEWAY = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
+# Answered without credentials too: "This operation can be accessed anonymously" (Cloud spec,
+# Get Jira instance info); Data Center's serverInfo resource allows anonymous access as well.
+_ANONYMOUS = re.compile(r"^/rest/api/[^/]+/serverInfo/?$")
 TENANT_INFO = "/_edge/tenant_info"
 NOT_AUTHENTICATED = "Client must be authenticated to access this resource."
 # A client that gives up (a timeout against an injected latency, say) closes its socket; writing
@@ -63,20 +72,26 @@ CLIENT_DISCONNECTS: tuple[type[OSError], ...] = (
 )
 
 
-def api_router(core: Core, versions: tuple[ApiVersion, ...] = apis.CLOUD) -> Router:
-    """Every REST route, once per API version the site serves (Jira Cloud: v3, v2, latest)."""
+def api_router(core: Core, versions: tuple[ApiVersion, ...] | None = None) -> Router:
+    """Every REST route, once per API version the site serves (Jira Cloud: v3, v2, latest;
+    Data Center: v2, latest), with the flavour's own search, user search and webhooks."""
+    flavor = core.flavor
+    versions = flavor.api_versions if versions is None else versions
     router = Router()
-    for module in (
+    modules: tuple[Any, ...] = (
         routes_meta,
-        routes_users,
         routes_issues,
         routes_transitions,
         routes_comments,
         routes_remote_links,
-        routes_search,
-    ):
+    )
+    modules += (routes_datacenter,) if flavor.datacenter else (routes_users, routes_search)
+    for module in modules:
         module.register(router, core, versions)
-    routes_webhooks.register(router, core)
+    if flavor.webhooks_path == flavors.WEBHOOKS_DC10:
+        routes_webhooks_dc10.register(router, core)
+    else:
+        routes_webhooks.register(router, core)
     return router
 
 
@@ -101,7 +116,8 @@ class _Server6(_Server):
 
 
 class JiraEmulator:
-    """An emulated Jira Cloud site on `host:port` (port 0 picks a free port).
+    """An emulated Jira site on `host:port` (port 0 picks a free port): Jira Cloud, or with
+    `flavor=flavors.make("datacenter", "10.3")` Jira Data Center at that version.
 
     `start()` returns once the socket is listening; `base_url` is then the site URL.
     """
@@ -112,12 +128,18 @@ class JiraEmulator:
         port: int = 0,
         webhook_retry_delays: Sequence[float] = (10.0, 60.0, 300.0),
         webhook_timeout: float = 5.0,
+        flavor: Flavor = flavors.CLOUD,
     ) -> None:
         self.host = host
         self.port = port
+        self.flavor = flavor
         self.cloud_id = seed.CLOUD_ID
-        self.hub = WebhookHub(retry_delays=webhook_retry_delays, timeout=webhook_timeout)
-        self.core = Core(self.hub)
+        self.hub = WebhookHub(
+            retry_delays=webhook_retry_delays,
+            timeout=webhook_timeout,
+            dollar_variables=flavor.url_variables_with_dollar,
+        )
+        self.core = Core(self.hub, flavor)
         self.controls = control.Controls(self.core)
         self._api = api_router(self.core)
         self._control = self.controls.router()
@@ -157,20 +179,21 @@ class JiraEmulator:
         self.controls.reset()
 
     @staticmethod
-    def routes() -> list[Route]:
+    def routes(flavor: Flavor = flavors.CLOUD) -> list[Route]:
         """Every route the emulator serves, as (method, path template).
 
-        The API routes (everything but `/_edge/tenant_info` and `/_emulator/...`) are served both
-        at the site root, as listed, and below `/ex/jira/{cloudId}`.
+        On Cloud the API routes (everything but `/_edge/tenant_info` and `/_emulator/...`) are
+        served both at the site root, as listed, and below `/ex/jira/{cloudId}`.
         """
         hub = WebhookHub()
         try:
-            core = Core(hub)
+            core = Core(hub, flavor)
             api = api_router(core).templates()
             controls = control.Controls(core).router().templates()
         finally:
             hub.close()
-        return [Route("GET", TENANT_INFO), *api, *controls]
+        edge = [] if flavor.datacenter else [Route("GET", TENANT_INFO)]
+        return [*edge, *api, *controls]
 
     def __enter__(self) -> JiraEmulator:
         return self.start()
@@ -184,6 +207,12 @@ class JiraEmulator:
         self, method: str, target: str, headers: dict[str, str], body: bytes, client: str
     ) -> Response | None:
         """The response to send, or None to drop the connection without answering."""
+        with flavors.serving(self.flavor):
+            return self._handle(method, target, headers, body, client)
+
+    def _handle(
+        self, method: str, target: str, headers: dict[str, str], body: bytes, client: str
+    ) -> Response | None:
         path, _, query_string = target.partition("?")
         query = parse_qs(query_string, keep_blank_values=True)
         if path == control.BASE or path.startswith(control.BASE + "/"):
@@ -257,6 +286,8 @@ class JiraEmulator:
         entry: dict[str, Any],
     ) -> Response:
         site = self.base_url
+        if self.flavor.datacenter:
+            return self._serve_datacenter(method, path, query, headers, body, entry)
         if path == TENANT_INFO:
             if method != "GET":
                 return json_response(
@@ -271,20 +302,50 @@ class JiraEmulator:
                     404, error_body([f"Site with cloud id '{gateway.group(1)}' not found."])
                 )
             base, sub, scoped = f"{site}/ex/jira/{self.cloud_id}", gateway.group(2) or "/", True
-        credentials = _credentials(
-            next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-        )
+        header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        credentials = _credentials(header)
         user = (
             None
             if credentials is None
             else catalog.user_for_credentials(*credentials, scoped_base=scoped)
         )
+        if user is None and header is None and _ANONYMOUS.match(sub):
+            return self._dispatch(self._api, Request(method, sub, query, headers, body, base, site))
         if user is None:
             return json_response(401, error_body([NOT_AUTHENTICATED]))
         entry["user"] = user.email
         req = Request(method, sub, query, headers, body, base, site, user)
         response = self._dispatch(self._api, req)
         response.headers["X-AAccountId"] = user.account_id
+        return response
+
+    def _serve_datacenter(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        body: bytes,
+        entry: dict[str, Any],
+    ) -> Response:
+        """Data Center: one base (no /ex/jira gateway, no tenant_info), PAT or Basic auth.
+        A path no resource serves (all of /rest/api/3) is 404 before authentication, as
+        Jira DC's REST layer answers it."""
+        site = self.base_url
+        if not self._api.knows(path):
+            return json_response(404, error_body([f"null for uri: {site}{path}"]))
+        header = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        user = datacenter.authenticate(self.flavor, header)
+        if user is None and header is None and _ANONYMOUS.match(path):
+            return self._dispatch(
+                self._api, Request(method, path, query, headers, body, site, site)
+            )
+        if user is None:
+            return json_response(401, error_body([NOT_AUTHENTICATED]))
+        entry["user"] = user.email
+        req = Request(method, path, query, headers, body, site, site, user)
+        response = self._dispatch(self._api, req)
+        response.headers["X-AUSERNAME"] = datacenter.identity(user).name
         return response
 
     @staticmethod

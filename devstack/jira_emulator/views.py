@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from devstack.jira_emulator import catalog, seed, wiki
+from devstack.jira_emulator import catalog, datacenter, flavors, seed, wiki
 from devstack.jira_emulator.state import (
     Attachment,
     Comment,
@@ -28,7 +28,10 @@ def avatar_urls(kind: str, ident: str) -> dict[str, str]:
 
 
 def user(u: seed.User, base: str, api: str = "3") -> dict[str, Any]:
-    """`UserDetails` (spec), as embedded in issues, comments and webhooks."""
+    """`UserDetails` (spec), as embedded in issues, comments and webhooks (Data Center's
+    `name`/`key` shape on a Data Center site)."""
+    if flavors.current().datacenter:
+        return datacenter.user_view(u, base, api)
     return {
         "self": f"{base}/rest/api/{api}/user?accountId={u.account_id}",
         "accountId": u.account_id,

@@ -130,6 +130,10 @@ class Router:
         """Every route added, in order, as (method, path template)."""
         return list(self._templates)
 
+    def knows(self, path: str) -> bool:
+        """Whether any route (of any method) serves `path`."""
+        return any(pattern.match(path) for _, pattern, _ in self._routes)
+
     def route(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         """The handler and path params; raises JiraError(405) if only the method is wrong."""
         path_known = False

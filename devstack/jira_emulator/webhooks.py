@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-__all__ = ["KNOWN_EVENTS", "WebhookHub"]
+__all__ = ["KNOWN_EVENTS", "Webhook", "WebhookHub"]
 
 _log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ _MAX_RESPONSE_READ = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
-class _Webhook:
+class Webhook:
     id: int
     name: str
     url: str
@@ -137,12 +137,18 @@ class WebhookHub:
     """
 
     def __init__(
-        self, *, retry_delays: Sequence[float] = (10.0, 60.0, 300.0), timeout: float = 5.0
+        self,
+        *,
+        retry_delays: Sequence[float] = (10.0, 60.0, 300.0),
+        timeout: float = 5.0,
+        dollar_variables: bool = True,
     ) -> None:
+        # URL variables are `${issue.key}` (Cloud, DC <= 9) or `{issue.key}` (DC 10+).
+        self._variable_format = "${{{}}}" if dollar_variables else "{{{}}}"
         self._retry_delays = tuple(float(d) for d in retry_delays)
         self._timeout = timeout
         self._cond = threading.Condition()
-        self._hooks: dict[int, _Webhook] = {}
+        self._hooks: dict[int, Webhook] = {}
         self._next_id = 1
         self._queue: list[tuple[float, int, _Job]] = []
         self._seq = itertools.count()
@@ -159,6 +165,13 @@ class WebhookHub:
         self, body: Any, *, base_url: str, user: Mapping[str, Any]
     ) -> tuple[int, dict[str, Any]]:
         """Validate a `POST /rest/webhooks/1.0/webhook` body; 201 with the view, or 400."""
+        created = self.create(body, user=user)
+        if isinstance(created, Webhook):
+            return 201, created.view(base_url)
+        return created
+
+    def create(self, body: Any, *, user: Mapping[str, Any]) -> Webhook | tuple[int, dict[str, Any]]:
+        """Store a webhook from a `/rest/webhooks/1.0/webhook` body; the record, or (400, error)."""
         if not isinstance(body, Mapping):
             return _error(None, "The request body must be a JSON object.")
         name = body.get("name")
@@ -198,7 +211,7 @@ class WebhookHub:
         if secret is not None and not isinstance(secret, str):
             return _error("secret", "The secret must be a string.")
         with self._cond:
-            hook = _Webhook(
+            hook = Webhook(
                 id=self._next_id,
                 name=name,
                 url=url,
@@ -213,7 +226,15 @@ class WebhookHub:
             )
             self._hooks[hook.id] = hook
             self._next_id += 1
-        return 201, hook.view(base_url)
+        return hook
+
+    def hook(self, webhook_id: int) -> Webhook | None:
+        with self._cond:
+            return self._hooks.get(webhook_id)
+
+    def hooks(self) -> builtins.list[Webhook]:
+        with self._cond:
+            return sorted(self._hooks.values(), key=lambda h: h.id)
 
     def list(self, *, base_url: str) -> list[dict[str, Any]]:
         with self._cond:
@@ -273,9 +294,12 @@ class WebhookHub:
             return
         raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         variables = {
-            "${issue.key}": quote(str(issue_key), safe=""),
-            "${issue.id}": quote(str(issue_id), safe=""),
-            "${project.key}": quote(str(project_key), safe=""),
+            self._variable_format.format(name): quote(str(value), safe="")
+            for name, value in (
+                ("issue.key", issue_key),
+                ("issue.id", issue_id),
+                ("project.key", project_key),
+            )
         }
         jobs: builtins.list[_Job] = []
         for hook in sorted(hooks, key=lambda h: h.id):
@@ -310,7 +334,7 @@ class WebhookHub:
             self._cond.notify_all()
 
     @staticmethod
-    def _filter_matches(hook: _Webhook, matches: Callable[[str], bool]) -> bool:
+    def _filter_matches(hook: Webhook, matches: Callable[[str], bool]) -> bool:
         try:
             return bool(matches(hook.jql))
         except Exception as exc:

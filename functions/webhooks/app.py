@@ -1,4 +1,6 @@
-"""Lambda handler of Jira's webhooks: ``ANY /webhooks/jira/{credential_id}/{issue_key}``.
+"""Lambda handler of Jira's webhooks: ``ANY /webhooks/jira/{credential_id}/{issue_key}``
+(signed deliveries) and ``ANY /webhooks/jira/{credential_id}/{url_token}/{issue_key}`` (a Jira
+that cannot sign: the URL holds the credential's token).
 
 The route is public (Jira cannot sign requests with IAM), so every request gets the same 200
 and body whatever happened — unsigned, forged, unknown, stale, duplicate or applied — except a
@@ -46,12 +48,14 @@ def _receive(event: dict[str, Any]) -> str:
         return "too_large"
     headers = {str(k): str(v) for k, v in (event.get("headers") or {}).items()}
     logger.append_keys(issue_key=str(params.get("issue_key", ""))[:64])
+    token = params.get("url_token")
     return webhook_sync.receive(
         str(http.get("method", "")),
         str(params.get("credential_id", "")),
         str(params.get("issue_key", "")),
         headers,
         body,
+        url_token=None if token is None else str(token),
     )
 
 

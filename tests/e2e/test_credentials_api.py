@@ -184,6 +184,8 @@ def test_given_credential_when_validated_then_result_shape(stack: Devstack) -> N
         "unknown_statuses",
         "auth",
         "cloud_id",
+        "username",
+        "server_version",
     }
 
 

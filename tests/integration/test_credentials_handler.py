@@ -536,9 +536,13 @@ def test_given_credential_when_validated_then_result_returned_and_stored(
         "unknown_statuses",
         "auth",
         "cloud_id",
+        "username",
+        "server_version",
     }
     assert (result["ok"], result["jira_status"]) == (True, 200)
     assert (result["auth"], result["cloud_id"]) == ("api_token", None)
+    # Data Center's account name and version: none on Cloud.
+    assert (result["username"], result["server_version"]) == (None, None)
     assert call("GET", f"/credentials/{credential_id}")[1]["validation"] == result
 
 

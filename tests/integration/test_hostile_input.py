@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from jira_sync.jira.webhook_signature import sign
+from jira_sync.jira.webhook_token import url_token
 from tests.integration.test_credentials_handler import LambdaContext, credential_body, sample
 from tests.unit.test_function_routes import template_routes
 
@@ -144,6 +145,10 @@ class World:
             "issue_id": st.sampled_from(["fresh-1" if deleting else "linked", "fresh-2"])
             | st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,20}", fullmatch=True),
             "issue_key": st.just("SEC-1") | st.from_regex(r"[A-Z]{2,5}-[0-9]{1,4}", fullmatch=True),
+            # The token route: the credential's token (it signs with a secret, so the token is
+            # not its proof: refused after it holds), or one of the right shape.
+            "url_token": st.just(url_token(SECRET, self.credential_id))
+            | st.from_regex(r"[A-Za-z0-9_-]{32}", fullmatch=True),
         }
 
     def valid_body(self, route: str) -> Any:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from devstack.jira_emulator import JiraEmulator
 from jira_sync.jira import webhook_signature
 from jira_sync.jira.webhook_signature import sign
+from jira_sync.jira.webhook_token import url_token
 from jira_sync.store.client import dynamodb_client
 from jira_sync.store.issues import get_issue_item
 from jira_sync.usecases import tickets
@@ -158,6 +159,25 @@ def test_every_unverifiable_delivery_costs_one_read_and_one_hmac_and_writes_noth
         assert work.calls == Counter({"BatchGetItem": 1}), name
         assert work.hmacs == 1, name
     assert state_of("hooked") == "open"
+
+
+def test_given_a_cloud_credential_then_only_its_signature_is_a_proof_and_no_dollar_key(
+    jira: JiraEmulator, linked: tuple[str, str], work: Work
+) -> None:
+    """Cloud signs, so the signature is in force: the credential's URL token (derived from its
+    secret, never shown for it) is refused, and so is a ``$`` before the key, which only Jira
+    Data Center 10's URL variables leave — both only once the proof held (never for others)."""
+    credential_id, key = linked
+    body = delivery(jira, key)
+    token = url_token(SECRET, credential_id)
+    work.calls.clear()
+
+    assert receive("POST", credential_id, key, {}, body, url_token=token) == "proof_not_in_force"
+    assert receive("POST", credential_id, f"${key}", signed(body), body) == "unknown_path"
+    assert receive("POST", credential_id, f"${key}", {}, body) == "unsigned"
+    assert "TransactWriteItems" not in work.calls
+    assert state_of("hooked") == "open"
+    assert receive("POST", credential_id, key, signed(body), body) == "applied"
 
 
 @pytest.mark.parametrize(

@@ -117,8 +117,10 @@ def test_given_any_markdownish_text_when_converted_then_jira_accepts_it(
             assert "\0" not in node["text"], node
         assert node.get("marks", [None]), node  # Jira refuses an empty marks list
         if node["type"] == "listItem":
-            # Atlassian's editor schema, stricter than the JSON schema: an item starts thus.
-            assert node["content"][0]["type"] in ("paragraph", "codeBlock"), node
+            # Older editor schemas, stricter than the JSON schema: an item starts thus.
+            assert node["content"][0]["type"] in ("paragraph", "mediaSingle", "codeBlock"), node
+        if node["type"] == "text" and "code" in str(node.get("marks")):
+            assert node["marks"] == [{"type": "code"}], node  # `code` excludes link and styles
     if footer:
         assert doc["content"][-1] == {
             "type": "paragraph",

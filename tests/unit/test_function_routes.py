@@ -15,7 +15,10 @@ import pytest
 from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
-WEBHOOK_ROUTE = "ANY /webhooks/jira/{credential_id}/{issue_key}"
+WEBHOOK_ROUTES = {
+    "ANY /webhooks/jira/{credential_id}/{issue_key}",
+    "ANY /webhooks/jira/{credential_id}/{url_token}/{issue_key}",
+}
 
 
 def template_routes() -> dict[str, set[str]]:
@@ -56,7 +59,7 @@ def _no_tracing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
 
 
-# The webhooks function takes one route whatever its method; remediation is fed by SQS.
+# The webhooks function takes its two routes whatever the method; remediation is fed by SQS.
 @pytest.mark.parametrize("name", [n for n in FUNCTIONS if n not in {"webhooks", "remediation"}])
 def test_given_a_routed_function_then_its_route_table_is_exactly_its_template_routes(
     name: str,
@@ -65,8 +68,8 @@ def test_given_a_routed_function_then_its_route_table_is_exactly_its_template_ro
     assert set(module.ROUTES) == ROUTED.get(name, set())
 
 
-def test_given_the_webhook_function_then_the_template_sends_it_only_the_webhook_route() -> None:
-    assert ROUTED["webhooks"] == {WEBHOOK_ROUTE}
+def test_given_the_webhook_function_then_the_template_sends_it_only_the_webhook_routes() -> None:
+    assert ROUTED["webhooks"] == WEBHOOK_ROUTES
 
 
 def test_given_every_http_route_then_exactly_one_function_serves_it() -> None:

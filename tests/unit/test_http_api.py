@@ -117,8 +117,8 @@ def test_given_missing_fields_when_mapped_then_each_is_called_required() -> None
     }
 
     assert fields == {
+        # email is required on Cloud only: checked once the deployment is known.
         "url": "is required",
-        "email": "is required",
         "api_token": "is required",
         "project_key": "is required",
     }

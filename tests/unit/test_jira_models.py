@@ -118,6 +118,8 @@ def test_given_camel_case_when_parsed_then_snake_case_names_hold_the_values() ->
 
 def test_given_an_account_whose_email_is_hidden_when_parsed_then_it_is_none() -> None:
     assert Account.model_validate({"accountId": "1", "displayName": "Svc"}).email_address is None
+    # Data Center names an account by its login.
+    assert Account.model_validate({"name": "svc", "key": "JIRAUSER10100"}).name == "svc"
 
 
 def test_given_an_issue_with_fields_when_parsed_then_its_status_is_read_through_them() -> None:
@@ -151,7 +153,8 @@ def test_given_project_statuses_when_parsed_then_names_are_distinct_in_jiras_ord
             ("transitions", 0, "to", "name"),
         ),
         (Issue, {"key": "SEC-1"}, ("id",)),
-        (Account, {"displayName": "Svc"}, ("accountId",)),
+        # Neither Cloud's accountId nor Data Center's name: the account as a whole.
+        (Account, {"displayName": "Svc"}, ()),
         (
             MyPermissions,
             {"permissions": {"BROWSE_PROJECTS": {}}},

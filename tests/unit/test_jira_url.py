@@ -112,6 +112,34 @@ def test_given_a_path_then_it_is_refused(path: str) -> None:
     assert "Remove the path" in refused(f"https://acme.atlassian.net{path}")
 
 
+DC_NAMES = resolver({"jira.example.com": [PUBLIC]})
+
+
+@pytest.mark.parametrize("path", ["/jira", "/apps/jira-9", "/jira/"])
+def test_given_a_data_center_context_path_then_it_is_kept(path: str) -> None:
+    url = f"https://jira.example.com{path}"
+    kept = normalize_jira_url(
+        url, allowed_hosts=["jira.example.com"], allow_loopback=False, resolve=DC_NAMES
+    )
+
+    assert kept == url.removesuffix("/")
+
+
+@pytest.mark.parametrize(
+    "path", ["/rest/api/2", "/secure/Dashboard.jspa", "/browse/SEC-1", "/a/../b", "/%2e%2e", "//"]
+)
+def test_given_a_page_or_an_odd_path_on_data_center_then_it_is_refused(path: str) -> None:
+    with pytest.raises(InvalidJiraUrl) as info:
+        normalize_jira_url(
+            f"https://jira.example.com{path}",
+            allowed_hosts=["jira.example.com"],
+            allow_loopback=False,
+            resolve=DC_NAMES,
+        )
+
+    assert "Remove the path" in str(info.value)
+
+
 @pytest.mark.parametrize("url", ["https://acme.atlassian.net?x=1", "https://acme.atlassian.net/?"])
 def test_given_a_query_then_it_is_refused(url: str) -> None:
     assert "query" in refused(url)

@@ -17,7 +17,10 @@ from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_RUNTIMES = {"python3.13"}
-PUBLIC_ROUTES = {("ANY", "/webhooks/jira/{credential_id}/{issue_key}")}
+PUBLIC_ROUTES = {
+    ("ANY", "/webhooks/jira/{credential_id}/{issue_key}"),
+    ("ANY", "/webhooks/jira/{credential_id}/{url_token}/{issue_key}"),
+}
 PSEUDO_PARAMETERS = {
     "AWS::AccountId",
     "AWS::NotificationARNs",

@@ -8,6 +8,7 @@ import pytest
 
 from devstack.jira_emulator.adf import problem as adf_problem
 from jira_sync.jira.create_screen import CreateMeta
+from jira_sync.jira.dialect import CLOUD
 from jira_sync.jira.fields import FieldsRefused, build_fields, shape_value, summary_of
 from jira_sync.models.credentials import CredentialSettings, FieldSource
 from jira_sync.models.issues import IssueInput
@@ -169,7 +170,9 @@ def test_given_an_option_value_not_allowed_then_it_is_reported() -> None:
 def test_given_a_constant_object_then_it_is_sent_as_it_is() -> None:
     constant = FieldSource.model_validate({"value": {"id": "10020"}})
 
-    assert shape_value({"id": "10020"}, {"type": "option"}, constant=constant) == {"id": "10020"}
+    assert shape_value({"id": "10020"}, {"type": "option"}, constant=constant, dialect=CLOUD) == {
+        "id": "10020"
+    }
 
 
 def test_given_a_description_too_large_for_the_issue_item_then_refused_before_any_call() -> None:

@@ -99,6 +99,13 @@ def test_given_a_changelog_item_when_parsed_then_jira_names_are_read_through_ali
     [
         ("https://acme.atlassian.net/rest/api/2/issue/10042", "https://acme.atlassian.net"),
         ("https://jira.example.com/jira/rest/api/2/issue/1", "https://jira.example.com/jira"),
+        (
+            "https://jira.example.com/a/rest/b/rest/api/2/issue/1",
+            "https://jira.example.com/a/rest/b",
+        ),
+        ("HTTPS://Jira.Example.COM/Jira/rest/api/2/issue/1", "https://jira.example.com/Jira"),
+        ("https://jira.example.com:8443/rest/api/2/issue/1", "https://jira.example.com:8443"),
+        ("https:///rest/api/2/issue/1", None),
         ("http://localhost:8080//rest/api/2/issue/1", "http://localhost:8080"),
         ("https://acme.atlassian.net/browse/SEC-42", None),
         ("ftp://acme.example.com/rest/api/2/issue/1", None),
@@ -133,6 +140,32 @@ def test_given_a_comment_event_without_user_or_changelog_then_both_read_as_absen
     assert payload.comment.author.display_name == "Alice"
     assert payload.comment.update_author is not None
     assert payload.comment.update_author.display_name == "Bob"
+
+
+def test_given_a_data_center_payload_then_users_are_read_by_name_without_account_id() -> None:
+    """Data Center's ``UserBean``: ``name`` (the login), ``key``, ``self``, ``displayName``,
+    ``emailAddress``, and no ``accountId``; comment bodies are wiki markup strings."""
+    user = {
+        "self": "https://jira.example.com/jira/rest/api/2/user?username=svc",
+        "name": "svc",
+        "key": "JIRAUSER10100",
+        "emailAddress": "svc@example.com",
+        "displayName": "Security Sync Service",
+        "active": True,
+    }
+    issue = updated()["issue"] | {"self": "https://jira.example.com/jira/rest/api/2/issue/10042"}
+    comment = {"id": "1", "body": "PR *merged* {code}x{code}", "author": user}
+
+    payload = parse(updated(user=user, issue=issue, comment=comment))
+
+    assert payload.user is not None
+    assert (payload.user.account_id, payload.user.name) == (None, "svc")
+    assert payload.user.display_name == "Security Sync Service"
+    assert payload.comment is not None
+    assert payload.comment.author is not None
+    assert payload.comment.author.name == "svc"
+    assert payload.comment.body == "PR *merged* {code}x{code}"
+    assert payload.issue.base_url == "https://jira.example.com/jira"
 
 
 def test_given_null_resolution_and_a_data_center_item_then_they_read_as_absent() -> None:
@@ -173,6 +206,7 @@ ADF = {"type": "doc", "version": 1, "content": []}
         ({"timestamp": 1.5}, ("timestamp",)),
         ({"webhookEvent": 1}, ("webhookEvent",)),
         ({"user": {"accountId": 42}}, ("user", "accountId")),
+        ({"user": {"name": 42}}, ("user", "name")),
         ({"issue": {"key": 42, "self": SELF}}, ("issue", "key")),
         ({"issue": {"fields": {"status": {"name": 3}}}}, ("issue", "fields", "status", "name")),
         (
@@ -189,6 +223,7 @@ ADF = {"type": "doc", "version": 1, "content": []}
         "timestamp a float",
         "event a number",
         "account id a number",
+        "user name a number",
         "key a number",
         "status name a number",
         "from a number",

@@ -51,12 +51,37 @@ def link(**overrides: Any) -> LinkRecord:
     )
 
 
-def payload(*items: dict[str, Any], timestamp: int = 1000, actor: str = "alice") -> WebhookPayload:
+def datacenter(username: str | None = "svc", **overrides: Any) -> StoredCredential:
+    """A Data Center credential: its account is named by login (``validation.username``)."""
+    validation = {
+        "ok": True,
+        "jira_status": 200,
+        "username": username,
+        "auth": "pat",
+        "server_version": "10.3.0",
+        "checked_at": "2030-01-01T00:00:00Z",
+    }
+    return credential(
+        url="https://jira.example.com/jira",
+        deployment="datacenter",
+        auth="pat",
+        email=None,
+        validation=validation,
+        **overrides,
+    )
+
+
+def payload(
+    *items: dict[str, Any],
+    timestamp: int = 1000,
+    actor: str = "alice",
+    user: dict[str, Any] | None = None,
+) -> WebhookPayload:
     return WebhookPayload.model_validate(
         {
             "timestamp": timestamp,
             "webhookEvent": "jira:issue_updated",
-            "user": {"accountId": actor},
+            "user": {"accountId": actor} if user is None else user,
             "issue": {"key": "SEC-1", "fields": {"status": {"name": "Done"}}},
             "changelog": {"items": list(items)},
         }
@@ -114,6 +139,31 @@ def test_given_someone_else_reaching_the_echo_status_then_it_applies() -> None:
     )
 
     assert change.issue["state"] == "resolved"
+
+
+def test_given_data_center_then_the_echo_is_recognised_by_login_name() -> None:
+    echo = payload(status("Done"), user={"name": "SVC", "key": "JIRAUSER10100"})
+
+    change = issue_updated(echo, datacenter(), link(state="closed", echo_status="Done"))
+
+    assert change.state_change is None
+    assert change.link["echo_status"] is None
+
+
+def test_given_data_center_then_no_one_else_is_taken_for_our_account() -> None:
+    echoed = link(echo_status="Done")
+    cases = {
+        "someone else": (payload(status("Done"), user={"name": "alice"}), datacenter()),
+        "no name": (payload(status("Done"), user={"key": "JIRAUSER10100"}), datacenter()),
+        "our name unknown": (payload(status("Done"), user={}), datacenter(username=None)),
+        # Cloud compares accountIds: a name equal to some login means nothing there.
+        "a name on Cloud": (payload(status("Done"), user={"name": "svc"}), credential()),
+    }
+    for name, (delivered, used) in cases.items():
+        change = issue_updated(delivered, used, echoed)
+
+        assert change.issue.get("state") == "resolved", name
+        assert "echo_status" not in change.link, name
 
 
 def test_given_status_and_resolution_rule_then_the_rule_wins() -> None:

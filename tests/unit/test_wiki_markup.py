@@ -206,21 +206,64 @@ def test_given_link_across_a_break_when_written_then_two_links_to_the_same_targe
     assert markdown_to_wiki("[a\\\nb](https://x)") == "[a|https://x]\n[b|https://x]"
 
 
-def test_given_image_when_written_then_link_to_it_never_an_embedded_image() -> None:
-    assert markdown_to_wiki("![the *chart*](https://example.com/c.png)") == (
-        "[the _chart_|https://example.com/c.png]"
+def test_given_image_when_written_then_jiras_image_as_adf_shows_it() -> None:
+    assert markdown_to_wiki('![the *chart*](https://example.com/c.png "T")') == (
+        "!https://example.com/c.png!"
+    )
+    assert markdown_to_wiki("![](HTTP://example.com/badge?x=1&y=2)") == (
+        "!HTTP://example.com/badge?x=1&y=2!"
     )
 
 
-def test_given_image_without_description_when_written_then_its_url_as_label() -> None:
-    assert markdown_to_wiki("![](https://example.com/c.png)") == (
-        "[https&#58;//example.com/c.png|https://example.com/c.png]"
+def test_given_image_among_text_when_written_then_a_space_on_each_side() -> None:
+    # `!url!` needs no letter or digit next to it (Jira's VALID_START/VALID_END); ADF splits.
+    assert markdown_to_wiki("a![i](https://x/i.png)b **c ![j](https://x/j.png) d**") == (
+        "a !https://x/i.png! b *c* !https://x/j.png! *d*"
     )
+    assert markdown_to_wiki("see:\n![i](https://x/i.png)\nend") == "see:\n!https://x/i.png!\nend"
 
 
-def test_given_image_inside_link_when_written_then_outer_link_wins() -> None:
+def test_given_image_inside_link_when_written_then_linked_image() -> None:
     assert markdown_to_wiki("[![build](https://ci/badge.svg)](https://ci/run)") == (
-        "[build|https://ci/run]"
+        "[!https://ci/badge.svg!|https://ci/run]"
+    )
+    assert markdown_to_wiki("[a ![i](https://x/i.png) b](https://h)") == (
+        "[a|https://h] [!https://x/i.png!|https://h] [b|https://h]"
+    )
+
+
+def test_given_image_in_table_cell_and_heading_when_written_then_jiras_image() -> None:
+    assert markdown_to_wiki("| ![i](https://x/i.png) |\n|---|\n| x |") == (
+        "||!https://x/i.png!||\n|x|"
+    )
+    assert markdown_to_wiki("# ![i](https://x/i.png) t") == "h1. !https://x/i.png! t"
+
+
+@pytest.mark.parametrize(
+    ("markdown", "wiki"),
+    [
+        # What would end the image, add options, or be rewritten before images are read.
+        ("![a](https://x/a!b.png)", "[a|https://x/a%21b.png]"),
+        ("![a](https://x/a--b.png)", "[a|https://x/a--b.png]"),
+        ("![a](https://x/a:P.png)", "[a|https://x/a:P.png]"),
+        ("![a](https://x/(i).png)", "[a|https://x/(i).png]"),
+        ("![a](https://x/@x@.png)", "[a|https://x/@x@.png]"),
+        ("![a](https://x/a.png?&amp;amp;x)", "[a|https://x/a.png?&amp;x]"),
+        # What Jira would embed as something else than an image, or a bare host.
+        ("![a](https://x/a.swf)", "[a|https://x/a.swf]"),
+        ("![a](https://x/movie.MOV?x=1)", "[a|https://x/movie.MOV?x=1]"),
+        ("![a](https://x.test)", "[a|https://x.test]"),
+    ],
+)
+def test_given_image_jira_would_not_show_as_is_when_written_then_a_link_to_it(
+    markdown: str, wiki: str
+) -> None:
+    assert markdown_to_wiki(markdown) == wiki
+
+
+def test_given_image_without_description_not_embeddable_when_written_then_url_as_label() -> None:
+    assert markdown_to_wiki("![](https://example.com/c.swf)") == (
+        "[https&#58;//example.com/c.swf|https://example.com/c.swf]"
     )
 
 

@@ -21,6 +21,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from jira_sync.adf.markdown import markdown_to_adf
+from jira_sync.wiki.inline import embeddable
 from jira_sync.wiki.markdown import markdown_to_wiki
 
 # The reference reading
@@ -53,9 +54,10 @@ BLOCKS = {
     "list": re.compile(r"\s*[*\-#]+\s+.*"),
     "table": re.compile(r"\s*\|.*"),
 }
-# UrlRendererComponent: UrlUtil.URL_PROTOCOLS.
+# UrlRendererComponent: UrlUtil.URL_PROTOCOLS, not right after `!` (its `([^"\[\|'!]|^)`),
+# where the URL is an image's (`!url!`); after the other characters it skips, still counted.
 URL = re.compile(
-    r"(?<![A-Za-z0-9])(?:https?://|ftps?://|mailto:|nntp://|news://|irc://|file:)", re.I
+    r"(?<![A-Za-z0-9!])(?:https?://|ftps?://|mailto:|nntp://|news://|irc://|file:)", re.I
 )
 # BackslashEscapeRendererComponent.
 ESCAPE = re.compile(r"(^|(?<!\\))\\([-#*_+?^~|%{}\[\]()!@])")
@@ -337,6 +339,8 @@ def adf_seen(doc: dict[str, Any]) -> str:
     def walk(node: dict[str, Any]) -> None:
         if node["type"] == "text":
             parts.append(node["text"])
+        elif node["type"] == "media":
+            parts.append(" \ue002 ")  # an image stands in for no text, as in `seen`
         elif node["type"] == "hardBreak":
             parts.append("\n")
         for child in node.get("content", []):
@@ -432,6 +436,11 @@ words = st.one_of(
     st.text(st.characters(exclude_characters="\n\r"), min_size=1, max_size=6),
     st.sampled_from([f for f in WIKI_FRAGMENTS if f.strip() and "\n" not in f and "\r" not in f]),
 )
+# Images Jira shows as they are (`!url!`); `hostile_image_urls` below holds the others too.
+IMAGE_URLS = [
+    *("https://x.test/i.png", "http://x.test/a/b.svg?x=1&y=2", "https://x.test/badge"),
+    *("https://x.test/p_q*r~s+t.GIF", "https://x.test/a-b/c.jpg?f#g", "HTTPS://x.test/%21.webp"),
+]
 escaped_words = words.map(lambda w: _ASCII_PUNCTUATION.sub(lambda m: "\\" + m.group(), w))
 code_spans = st.text(st.characters(exclude_characters="\n\r`"), min_size=1, max_size=6)
 
@@ -440,7 +449,7 @@ code_spans = st.text(st.characters(exclude_characters="\n\r`"), min_size=1, max_
 def inline_markdown(draw: st.DrawFn, depth: int = 0, breaks: bool = True) -> str:
     pieces = []
     for _ in range(draw(st.integers(1, 4))):
-        roll = draw(st.integers(0, 9 if depth < 2 else 3))
+        roll = draw(st.integers(0, 10 if depth < 2 else 3))
         if roll <= 3:
             piece = draw(escaped_words)
         elif roll == 4:
@@ -448,6 +457,8 @@ def inline_markdown(draw: st.DrawFn, depth: int = 0, breaks: bool = True) -> str
         elif roll == 5:
             piece = "[" + draw(inline_markdown(depth + 1, breaks=False)) + "](https://x.test/"
             piece += draw(st.sampled_from(["a", "a!b", "a|b", "a_b*c", "?q=1&r=2"])) + ")"
+        elif roll == 6:
+            piece = "![" + draw(escaped_words) + "](" + draw(st.sampled_from(IMAGE_URLS)) + ")"
         else:
             marker = draw(st.sampled_from(["*", "**", "_", "__", "~~", "***"]))
             piece = marker + draw(inline_markdown(depth + 1, breaks)) + marker
@@ -480,3 +491,87 @@ def test_given_styled_markdown_when_written_then_wiki_and_adf_show_the_same_text
     wiki = markdown_to_wiki(markdown)
 
     assert seen(wiki) == adf_seen(markdown_to_adf(markdown)), (markdown, wiki)
+
+
+# Images whatever their URL: Jira makes an image of `!url!` only where the Markdown asked for one
+
+
+URL_PIECES = [
+    *("a", "Z", "9", ".png", ".PNG", ".swf", ".mov", "/", "?", "#", "&", ";", ":", "@", "=", "%"),
+    *("!", "|", "--", "-", "_", "*", "+", "~", "^", "'", "(", ")", "(i)", ":)", ";)", ":P"),
+    *("&amp;", "&#33;", "@x@", "{", "}", "[", "]", "\\", "\\!", "é", "😀", "%7C", "%21", ","),
+]
+hostile_image_urls = st.one_of(
+    st.sampled_from(IMAGE_URLS),
+    st.builds(
+        lambda scheme, path, name: scheme + "x.test/" + path + name,
+        st.sampled_from(["https://", "http://", "HTTP://", "ftp://", "mailto:", "", "/"]),
+        st.lists(st.sampled_from(URL_PIECES), max_size=3).map("".join),
+        st.sampled_from(["", "i.png", "a.svg?x=1", "c.swf", "v.mov"]),
+    ),
+)
+
+
+@st.composite
+def text_and_images(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """Markdown of plain text and images (some in links), and the URLs of its images."""
+    pieces, urls = [], []
+    for _ in range(draw(st.integers(1, 4))):
+        text, _ = as_plain_markdown(draw(finding_text).replace("\n", " ").replace("\r", " "))
+        url = draw(hostile_image_urls)
+        image = "![" + draw(escaped_words) + "](<" + url.replace(">", "%3E") + ">)"
+        if draw(st.booleans()):
+            image = "[" + image + "](https://x.test/to)"
+        pieces.extend([text, image])
+        urls.append(url)
+    return " ".join(pieces), urls
+
+
+@settings(max_examples=400, deadline=None)
+@given(text_and_images())
+@example(("a ![x](<https://e/a!b.png|width=1>) b", ["https://e/a!b.png|width=1"]))
+@example(("![x](<https://e/x.png{html}>) ![y](<https://e/:)--.png>)", []))
+def test_given_images_at_any_url_when_written_then_only_the_images_asked_for(
+    case: tuple[str, list[str]],
+) -> None:
+    markdown, _ = case
+
+    wiki = markdown_to_wiki(markdown)
+    doc = markdown_to_adf(markdown)
+
+    images = [url for url in _adf_image_urls(doc) if embeddable(url)]
+    # A link's target is the link renderer's, read before dashes or emoticons would be.
+    found = active_constructs(_without_link_targets(wiki))
+    assert [c for c in found if c.startswith("!")] == [f"!{url}!" for url in images], (
+        markdown,
+        wiki,
+    )
+    others = [c for c in found if not c.startswith(("!", "link ", "url "))]
+    assert others == [], (markdown, wiki)
+    for start, end in link_bodies(wiki):
+        label, _, target = wiki[start + 1 : end - 1].partition("|")
+        assert target.startswith(("https://", "http://", "HTTP://", "ftp://", "mailto:")), wiki
+        assert re.fullmatch(r"!https?://[^!|]+!", label, re.I) or "!" not in label, wiki
+
+
+def _without_link_targets(wiki: str) -> str:
+    out, last = [], 0
+    for start, end in link_bodies(wiki):
+        label = wiki[start + 1 : end - 1].partition("|")[0]
+        out.append(wiki[last:start] + "[" + label + "|T]")
+        last = end
+    return "".join(out) + wiki[last:]
+
+
+def _adf_image_urls(node: dict[str, Any]) -> Iterator[str]:
+    if node["type"] == "media":
+        yield node["attrs"]["url"]
+    for child in node.get("content", []):
+        yield from _adf_image_urls(child)
+
+
+def test_given_an_image_when_read_then_found_and_its_url_not_linked_again() -> None:
+    assert active_constructs("a !https://x/i.png! b") == ["!https://x/i.png!"]
+    assert "link [!https://x/i.png!|https://h]" in active_constructs(
+        "[!https://x/i.png!|https://h]"
+    )

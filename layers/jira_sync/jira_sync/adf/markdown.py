@@ -5,8 +5,9 @@ blocks. What does not fit is reshaped where it stands rather than refused, so a 
 always goes through: a heading becomes a strong paragraph, a quote gives up its frame, a table
 its grid (a paragraph per row), a rule turns into its marker as text (`---`). Raw HTML is
 shown as text, never interpreted; NUL becomes U+FFFD, as CommonMark says and `plain` does.
-Empty input gives a doc with no content, as `plain_text_to_adf` does: the schema asks for no
-block in a doc, and an empty paragraph would only add a blank line. The Markdown is read as
+Empty input gives a doc of one empty paragraph, as `plain_text_to_adf` does: the JSON schema
+would take a doc with no block, Jira's editor (its ProseMirror schema) would not. An image
+becomes external media, a block of its own (`inline`). The Markdown is read as
 `tree.read_markdown` reads it for every writer (a single line break is a hard break).
 """
 
@@ -17,7 +18,7 @@ from typing import Literal
 
 from markdown_it.common.utils import unescapeAll
 
-from jira_sync.adf.inline import inline_content
+from jira_sync.adf.inline import inline_blocks
 from jira_sync.adf.nodes import STRONG, Node, document, paragraph, text
 from jira_sync.adf.plain import plain_paragraphs
 from jira_sync.adf.tables import table, table_as_paragraphs
@@ -26,9 +27,9 @@ from jira_sync.adf.tree import Block, read_markdown
 # Where blocks land: the doc takes any block; list items and quotes far fewer.
 type Place = Literal["doc", "item", "quote"]
 
-# Blocks a list item may start with (Atlassian's editor schema); anything else gets an empty
-# paragraph before it, which is also what an empty item holds.
-_ITEM_STARTS = frozenset({"paragraph", "codeBlock"})
+# Blocks a list item may start with (older editor schemas: `(paragraph | mediaSingle | codeBlock)`
+# first); anything else gets an empty paragraph before it, which is also what an empty item holds.
+_ITEM_STARTS = frozenset({"paragraph", "mediaSingle", "codeBlock"})
 
 
 def markdown_to_adf(markdown: str, footer: str | None = None) -> Node:
@@ -54,18 +55,12 @@ def _blocks(nodes: Sequence[Block], place: Place) -> list[Node]:
 def _block(node: Block, place: Place) -> list[Node]:
     kind = node.kind
     if kind == "paragraph":
-        return [paragraph(inline_content(node.inline))]
+        return inline_blocks(node.inline, paragraph)
     if kind == "heading":
         if place == "doc":
             level = int(node.token.tag.removeprefix("h"))
-            return [
-                {
-                    "type": "heading",
-                    "attrs": {"level": level},
-                    "content": inline_content(node.inline),
-                }
-            ]
-        return [paragraph(inline_content(node.inline, (STRONG,)))]
+            return inline_blocks(node.inline, lambda content: _heading(level, content))
+        return inline_blocks(node.inline, paragraph, (STRONG,))
     if kind in ("fence", "code_block"):
         return [_code_block(node)]
     if kind in ("bullet_list", "ordered_list"):
@@ -90,6 +85,10 @@ def _block(node: Block, place: Place) -> list[Node]:
         return _blocks(node.children, place)
     # html_block, and whatever a future rule may add: its source, line for line.
     return plain_paragraphs(node.token.content)
+
+
+def _heading(level: int, content: list[Node]) -> Node:
+    return {"type": "heading", "attrs": {"level": level}, "content": content}
 
 
 def _code_block(node: Block) -> Node:

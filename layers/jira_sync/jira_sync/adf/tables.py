@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal
 
-from jira_sync.adf.inline import inline_content
-from jira_sync.adf.nodes import STRONG, Node, merge_text, paragraph, text
+from jira_sync.adf.inline import inline_blocks, inline_content
+from jira_sync.adf.nodes import STRONG, Node, merge_text, paragraph, split_at_media, text
 from jira_sync.adf.tree import Block
 
 _ALIGN: dict[str, Literal["center", "end"]] = {
@@ -26,7 +26,8 @@ def table(node: Block) -> list[Node]:
 
 
 def table_as_paragraphs(node: Block) -> list[Node]:
-    """Rows as `a | b` paragraphs, header cells strong: for list items and quotes."""
+    """Rows as `a | b` paragraphs, header cells strong: for list items and quotes. An image
+    splits its row's paragraph, as it splits any (`inline.inline_blocks`)."""
     paragraphs: list[Node] = []
     for row in _rows(node):
         content: list[Node] = []
@@ -34,7 +35,7 @@ def table_as_paragraphs(node: Block) -> list[Node]:
             if index:
                 content.extend(text(" | "))
             content.extend(inline_content(cell.inline, (STRONG,) if cell.kind == "th" else ()))
-        paragraphs.append(paragraph(merge_text(content)))
+        paragraphs.extend(split_at_media(merge_text(content), paragraph))
     return paragraphs
 
 
@@ -48,5 +49,5 @@ def _cell(cell: Block) -> Node:
     align = _ALIGN.get(style) if isinstance(style, str) else None
     return {
         "type": "tableHeader" if cell.kind == "th" else "tableCell",
-        "content": [paragraph(inline_content(cell.inline), align)],
+        "content": inline_blocks(cell.inline, lambda content: paragraph(content, align)),
     }

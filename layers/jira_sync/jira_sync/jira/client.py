@@ -29,7 +29,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import ConnectionPool
 
 from jira_sync.jira import urls
-from jira_sync.jira.auth import JiraBasicAuth
+from jira_sync.jira.auth import JiraBasicAuth, JiraBearerAuth
+from jira_sync.jira.dialect import CLOUD, Dialect
 from jira_sync.jira.errors import (
     JiraAuthError,
     JiraError,
@@ -216,10 +217,13 @@ def new_session(
 
 
 class JiraClient:
-    """Jira REST client for one credential (Basic ``email:api_token``).
+    """Jira REST client for one credential: Basic ``login:token``, or ``Bearer`` with a Data
+    Center personal access token (``bearer``, or no login).
 
-    ``base_url`` is a site (``https://acme.atlassian.net``) or the scoped-token gateway
-    (``https://api.atlassian.com/ex/jira/<cloudId>``); API paths are appended to it. It should
+    ``base_url`` is a site (``https://acme.atlassian.net``), the scoped-token gateway
+    (``https://api.atlassian.com/ex/jira/<cloudId>``) or a Data Center base URL (which may
+    have a context path, ``https://jira.example.com/jira``); API paths are appended to it, in
+    ``dialect``'s API version. It should
     have passed ``jira_sync.jira.urls.normalize_jira_url`` first. ``remaining_time`` returns the
     seconds the Lambda invocation has left (None: no deadline). ``resolve`` and
     ``allow_loopback`` go to the session's ``PinnedAdapter`` (``resolve_host``; loopback only
@@ -229,9 +233,11 @@ class JiraClient:
     def __init__(
         self,
         base_url: str,
-        email: str,
+        email: str | None,
         api_token: str,
         *,
+        dialect: Dialect = CLOUD,
+        bearer: bool = False,
         remaining_time: RemainingTime | None = None,
         session: requests.Session | None = None,
         connect_timeout: float = CONNECT_TIMEOUT,
@@ -244,7 +250,12 @@ class JiraClient:
         if not base_url.startswith(("https://", "http://")):
             raise ValueError("Jira base URL must start with https:// (or http:// for loopback)")
         self.base_url = base_url.rstrip("/")
-        self._auth = JiraBasicAuth(email, api_token)
+        self.dialect = dialect
+        self._auth: JiraBasicAuth | JiraBearerAuth
+        if bearer or email is None:
+            self._auth = JiraBearerAuth(api_token)
+        else:
+            self._auth = JiraBasicAuth(email, api_token)
         self.session = (
             session
             if session is not None
@@ -257,7 +268,14 @@ class JiraClient:
         self._sleep = sleep
 
     @property
-    def email(self) -> str:
+    def identity(self) -> str:
+        """Who the client calls Jira as, for keying what Jira shows that account: the login,
+        or for a PAT a digest of it (never the token)."""
+        return self._auth.email or self._auth.digest
+
+    @property
+    def email(self) -> str | None:
+        """The Basic login (an email on Cloud, a username on Data Center); None with a PAT."""
         return self._auth.email
 
     def __repr__(self) -> str:
@@ -273,10 +291,12 @@ class JiraClient:
 
     def myself(self) -> Account:
         """The account the credential authenticates as."""
-        return self._answer(Account, "/rest/api/3/myself")
+        return self._answer(Account, self.dialect.api + "/myself")
 
-    def server_info(self) -> ServerInfo:
-        return self._answer(ServerInfo, "/rest/api/3/serverInfo")
+    def server_info(self, *, anonymous: bool = False) -> ServerInfo:
+        """Public on both deployments, and at the same v2 path: how a URL's deployment is
+        found before its API version is known."""
+        return self._answer(ServerInfo, "/rest/api/2/serverInfo", anonymous=anonymous)
 
     def tenant_cloud_id(self) -> str:
         """The site's cloudId. Asked without credentials: the page is public, and the token
@@ -284,11 +304,11 @@ class JiraClient:
         return self._answer(TenantInfo, "/_edge/tenant_info", anonymous=True).cloud_id
 
     def project(self, key: str) -> Project:
-        return self._answer(Project, api_path("/rest/api/3/project/{}", key))
+        return self._answer(Project, api_path(self.dialect.api + "/project/{}", key))
 
     def project_statuses(self, key: str) -> list[str]:
         """Distinct status names over the project's issue types, in Jira's order."""
-        path = api_path("/rest/api/3/project/{}/statuses", key)
+        path = api_path(self.dialect.api + "/project/{}/statuses", key)
         return self._answer(ProjectStatuses, path).names()
 
     def my_permissions(self, project_key: str, permissions: Sequence[str]) -> dict[str, bool]:
@@ -297,19 +317,21 @@ class JiraClient:
             return {}
         held = self._answer(
             MyPermissions,
-            "/rest/api/3/mypermissions",
+            self.dialect.api + "/mypermissions",
             params={"projectKey": project_key, "permissions": ",".join(permissions)},
         ).permissions
         return {name: name in held and held[name].have_permission for name in permissions}
 
     def create_meta_issue_types(self, project_key: str) -> list[IssueType]:
         """The issue types a project can create (every page)."""
-        path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes", project_key)
+        path = api_path(self.dialect.api + "/issue/createmeta/{}/issuetypes", project_key)
         return self._pages(path, IssueTypePage, lambda page: page.issue_types)
 
     def create_meta_fields(self, project_key: str, issue_type_id: str) -> list[CreateField]:
         """The create screen's fields of one issue type (every page)."""
-        path = api_path("/rest/api/3/issue/createmeta/{}/issuetypes/{}", project_key, issue_type_id)
+        path = api_path(
+            self.dialect.api + "/issue/createmeta/{}/issuetypes/{}", project_key, issue_type_id
+        )
         return self._pages(path, CreateFieldPage, lambda page: page.fields)
 
     def create_issue(
@@ -319,13 +341,13 @@ class JiraClient:
         body: dict[str, Any] = {"fields": dict(fields)}
         if properties:
             body["properties"] = [dict(item) for item in properties]
-        return self._answer(Issue, "/rest/api/3/issue", "POST", json=body, expected=(201,))
+        return self._answer(Issue, self.dialect.api + "/issue", "POST", json=body, expected=(201,))
 
     def add_attachment(
         self, issue_key: str, filename: str, content: bytes, media_type: str = "text/csv"
     ) -> list[Any]:
         """Uploads one file; Jira wants the part named ``file`` and its XSRF opt-out header."""
-        method, path = "POST", api_path("/rest/api/3/issue/{}/attachments", issue_key)
+        method, path = "POST", api_path(self.dialect.api + "/issue/{}/attachments", issue_key)
         data = self.request_json(
             method,
             path,
@@ -338,13 +360,17 @@ class JiraClient:
         return data
 
     def add_comment(
-        self, issue_key: str, body: Mapping[str, Any], properties: Sequence[Mapping[str, Any]] = ()
+        self,
+        issue_key: str,
+        body: Mapping[str, Any] | str,
+        properties: Sequence[Mapping[str, Any]] = (),
     ) -> str:
-        """Adds an ADF comment; returns its id. A POST: resent only after a 429."""
-        payload: dict[str, Any] = {"body": dict(body)}
+        """Adds a comment (ADF on v3, wiki markup on v2); returns its id. A POST: resent only
+        after a 429."""
+        payload: dict[str, Any] = {"body": body if isinstance(body, str) else dict(body)}
         if properties:
             payload["properties"] = [dict(item) for item in properties]
-        method, path = "POST", api_path("/rest/api/3/issue/{}/comment", issue_key)
+        method, path = "POST", api_path(self.dialect.api + "/issue/{}/comment", issue_key)
         data = self.request_json(method, path, json=payload, expected=(201,))
         comment_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(comment_id, str):
@@ -357,7 +383,7 @@ class JiraClient:
         found again."""
         data = self.request_json(
             "GET",
-            api_path("/rest/api/3/issue/{}/comment", issue_key),
+            api_path(self.dialect.api + "/issue/{}/comment", issue_key),
             params={"expand": "properties", "orderBy": "-created", "maxResults": 100},
         )
         comments = data.get("comments") if isinstance(data, dict) else None
@@ -377,7 +403,7 @@ class JiraClient:
         """Transitions available from the issue's current status, with their screen fields."""
         return self._answer(
             Transitions,
-            api_path("/rest/api/3/issue/{}/transitions", issue_key),
+            api_path(self.dialect.api + "/issue/{}/transitions", issue_key),
             params={"expand": "transitions.fields"},
         ).transitions
 
@@ -390,7 +416,7 @@ class JiraClient:
             body["fields"] = dict(fields)
         self.request(
             "POST",
-            api_path("/rest/api/3/issue/{}/transitions", issue_key),
+            api_path(self.dialect.api + "/issue/{}/transitions", issue_key),
             json=body,
             expected=(204,),
         )
@@ -398,7 +424,7 @@ class JiraClient:
     def issue_status(self, issue_key: str) -> str | None:
         """The issue's current status name."""
         issue = self._answer(
-            Issue, api_path("/rest/api/3/issue/{}", issue_key), params={"fields": "status"}
+            Issue, api_path(self.dialect.api + "/issue/{}", issue_key), params={"fields": "status"}
         )
         return None if issue.status is None else issue.status.name
 
@@ -406,7 +432,7 @@ class JiraClient:
         """Issues matching ``jql`` (``id`` and ``key`` only), first page."""
         return self._answer(
             SearchResults,
-            "/rest/api/3/search/jql",
+            self.dialect.search_path,
             params={"jql": jql, "fields": "key", "maxResults": max_results},
         ).issues
 

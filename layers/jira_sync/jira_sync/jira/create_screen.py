@@ -1,7 +1,7 @@
 """A project's create screen (issue type id, fields, allowed values), cached per container.
 
 Fetching it costs two Jira calls; a warm create costs none, so creating a ticket is one call.
-The cache is keyed on the Jira site, the account, the project and the issue type, and
+The cache is keyed on the Jira site, the account (``identity``), the project and the issue type, and
 forgets entries after ``TTL_SECONDS`` so a changed screen is seen within minutes.
 """
 
@@ -51,7 +51,7 @@ def get_create_meta(
     issue_type: str,
 ) -> CreateMeta:
     """The create screen of ``issue_type`` (a name or an id) in ``project_key``."""
-    key = (client.base_url, client.email, project_key, issue_type.casefold())
+    key = (client.base_url, client.identity, project_key, issue_type.casefold())
     cached = _cache.get(key)
     if cached is not None:
         return cached
@@ -62,7 +62,7 @@ def get_create_meta(
 
 def forget(client: JiraClient, project_key: str, issue_type: str) -> None:
     """Drops one entry, e.g. after Jira refused a create the cached screen allowed."""
-    _cache.pop((client.base_url, client.email, project_key, issue_type.casefold()))
+    _cache.pop((client.base_url, client.identity, project_key, issue_type.casefold()))
 
 
 def _fetch(client: JiraClient, project_key: str, issue_type: str) -> CreateMeta:

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jira_sync.adf.plain import plain_text_to_adf
 from jira_sync.errors import DomainError
+from jira_sync.jira import rich_text
 from jira_sync.jira.create_screen import CreateMeta
+from jira_sync.jira.dialect import Dialect, dialect_of
 from jira_sync.models.credentials import CredentialSettings, FieldSource
 from jira_sync.models.issues import IssueInput
 from jira_sync.models.jira import FieldMeta
@@ -54,6 +55,7 @@ def build_fields(
 ) -> CreateFields:
     """The create's ``fields``; raises ``FieldsRefused`` listing every problem found."""
     screen = meta.fields
+    dialect = dialect_of(settings.deployment)
     fields: dict[str, Any] = {
         "project": {"key": settings.project_key},
         "issuetype": {"id": meta.issue_type_id},
@@ -64,9 +66,7 @@ def build_fields(
     if "description" in screen:
         # The Markdown parser loads with the first create, not with the handler: GET routes
         # and a create screen without a description never need it.
-        from jira_sync.adf.limit import description_doc
-
-        doc, cut = description_doc(issue.description, footer_of(issue_id))
+        doc, cut = rich_text.description(dialect, issue.description, footer_of(issue_id))
         fields["description"] = doc
         full_text = issue.description if cut else None
     if "labels" in screen:
@@ -95,7 +95,7 @@ def build_fields(
         value = _source_value(source, attributes)
         if value is None:
             continue
-        shaped = shape_value(value, screen[field_id].schema_, constant=source)
+        shaped = shape_value(value, screen[field_id].schema_, constant=source, dialect=dialect)
         for item in shaped if isinstance(shaped, list) else [shaped]:
             wanted = _plain_choice(item)
             if wanted is not None and not screen[field_id].allows(wanted):
@@ -111,24 +111,27 @@ def build_fields(
     return CreateFields(fields, full_text)
 
 
-def shape_value(value: Any, schema: Mapping[str, Any], *, constant: FieldSource) -> Any:
+def shape_value(
+    value: Any, schema: Mapping[str, Any], *, constant: FieldSource, dialect: Dialect
+) -> Any:
     """``value`` in the shape Jira wants for a field of ``schema`` (e.g. an option as
-    ``{"value": ...}``); objects given as constants are taken as already shaped."""
+    ``{"value": ...}``, a user by accountId on Cloud and by name on Data Center); objects
+    given as constants are taken as already shaped."""
     if constant.from_ is None and isinstance(value, dict):
         return value
     kind = str(schema.get("type", ""))
     if kind == "array":
         values = value if isinstance(value, list) else [value]
         item_kind = str(schema.get("items", ""))
-        return [_shape_one(item, item_kind, "") for item in values]
-    return _shape_one(value, kind, str(schema.get("custom", "")))
+        return [_shape_one(item, item_kind, "", dialect) for item in values]
+    return _shape_one(value, kind, str(schema.get("custom", "")), dialect)
 
 
-def _shape_one(value: Any, kind: str, custom: str) -> Any:
+def _shape_one(value: Any, kind: str, custom: str, dialect: Dialect) -> Any:
     if isinstance(value, dict):
         return value
     if kind == "string" and custom.endswith(":textarea"):
-        return plain_text_to_adf(str(value))
+        return rich_text.plain(dialect, str(value))
     if kind == "number":
         return _number(value)
     if kind in ("option", "option-with-child"):
@@ -136,7 +139,7 @@ def _shape_one(value: Any, kind: str, custom: str) -> Any:
     if kind in _BY_NAME:
         return {"name": str(value)}
     if kind == "user":
-        return {"accountId": str(value)}
+        return {dialect.user_key: str(value)}
     if kind in ("string", "date", "datetime"):
         return str(value)
     return value

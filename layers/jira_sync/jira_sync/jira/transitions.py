@@ -18,8 +18,8 @@ Key = tuple[str, str, str, str, str]
 _cache: ContainerCache[Key, list[Transition]] = ContainerCache(maxsize=MAX_ENTRIES, ttl=TTL_SECONDS)
 
 
-def cache_key(base_url: str, email: str, project: str, issue_type: str, status: str) -> Key:
-    return (base_url, email, project, issue_type.casefold(), status.casefold())
+def cache_key(base_url: str, identity: str, project: str, issue_type: str, status: str) -> Key:
+    return (base_url, identity, project, issue_type.casefold(), status.casefold())
 
 
 def get(key: Key) -> list[Transition] | None:

@@ -185,8 +185,14 @@ def gateway_cloud_id(url: str) -> str | None:
     return None if match is None else match.group(1).lower()
 
 
+# A Data Center base URL may carry the context path Jira is deployed under (/jira): plain
+# segments only, so nothing in it can climb out (``..``) or be read as an escape.
+_CONTEXT_PATH = re.compile(r"(?:/[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,63}){1,4}")
+
+
 def _path(path: str, host: str, loopback: bool) -> str:
-    """'' for a site; ``/ex/jira/<cloudId>`` for the scoped-token gateway (and the emulator)."""
+    """'' for a site; ``/ex/jira/<cloudId>`` for the scoped-token gateway (and the emulator);
+    a context path for a Data Center base URL (not on a Cloud host, which has none)."""
     path = path.removesuffix("/")
     gateway = host == GATEWAY_HOST or loopback
     match = _CLOUD_PATH.fullmatch(path)
@@ -197,12 +203,21 @@ def _path(path: str, host: str, loopback: bool) -> str:
             "On api.atlassian.com the Jira URL must be https://api.atlassian.com/ex/jira/<cloudId> "
             "(the cloudId is at https://<site>.atlassian.net/_edge/tenant_info)"
         )
+    cloud = any(fnmatchcase(host, name) for name in CLOUD_HOSTS)
+    first = path.split("/")[1].casefold() if path.count("/") else ""
+    if path and not cloud and _CONTEXT_PATH.fullmatch(path) and first not in _NOT_CONTEXT:
+        return path
     if path:
         raise InvalidJiraUrl(
             f"Remove the path {path!r} from the Jira URL: give only the site, "
-            "e.g. https://acme.atlassian.net"
+            "e.g. https://acme.atlassian.net, or on Data Center its base URL, with the "
+            "context path Jira runs under if any (https://jira.example.com/jira)"
         )
     return ""
+
+
+# First segments that name a Jira page or API, never a context path.
+_NOT_CONTEXT = frozenset({"rest", "secure", "browse", "ex", "plugins", "servicedesk", "projects"})
 
 
 def _allowed(host: str, patterns: Sequence[str]) -> bool:

@@ -32,6 +32,13 @@ Severity = Literal["critical", "high", "medium", "low", "info"]
 # Remediation events that may move an issue (the keys of a credential's remediation_map).
 RemediationEvent = Literal["pull_request_opened", "pull_request_merged"]
 IssueAttribute = Literal["issue_id", "name", "description", "due_date", "severity", "state"]
+Deployment = Literal["cloud", "datacenter"]
+# How the token is sent: Basic (Cloud: email and API token; Data Center: username and
+# password) or Bearer (a Data Center personal access token).
+AuthScheme = Literal["basic", "pat"]
+# How a webhook proves it came from the credential's Jira: its X-Hub-Signature, or, where the
+# site cannot sign (Data Center before 10), a random token in the webhook URL's path.
+WebhookAuth = Literal["signature", "url_token"]
 
 DEFAULT_ISSUE_TYPE = "Task"
 DEFAULT_PRIORITY_MAP: dict[Severity, str] = {
@@ -151,6 +158,11 @@ Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Email = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
 ]
+# A Data Center login for basic auth: Basic splits ``login:password`` at its first colon.
+Username = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=r"^[^:\s]+$"),
+]
 ProjectKey = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_project_key)]
 Label = Annotated[
     str,
@@ -260,7 +272,15 @@ class CredentialSettings(BaseModel):
 
     name: Name
     url: Url
-    email: Email
+    # None in a request: found from the URL's serverInfo; set once stored.
+    deployment: Deployment | None = None
+    # None in a request: basic on Cloud, pat on Data Center; set once stored.
+    auth: AuthScheme | None = None
+    # Cloud's login (with an API token); Data Center's basic login is ``username``.
+    email: Email | None = None
+    username: Username | None = None
+    # None: signature, except on a Data Center that cannot sign (before 10): url_token.
+    webhook_auth: WebhookAuth | None = None
     project_key: ProjectKey
     issue_type: JiraName = DEFAULT_ISSUE_TYPE
     state_map: dict[IssueState, JiraName] = Field(default_factory=dict)
@@ -303,7 +323,11 @@ class CredentialPatch(BaseModel):
 
     name: Name | None = None
     url: Url | None = None
+    deployment: Deployment | None = None
+    auth: AuthScheme | None = None
     email: Email | None = None
+    username: Username | None = None
+    webhook_auth: WebhookAuth | None = None
     api_token: ApiToken | None = None
     webhook_secret: WebhookSecret | None = None
     project_key: ProjectKey | None = None
@@ -362,10 +386,21 @@ class ValidationResult(BaseModel):
     checked_at: AwareDatetime
     missing_permissions: list[str] = Field(default_factory=list)
     unknown_statuses: list[str] = Field(default_factory=list)
-    # How the token got in: directly at the site (a classic API token), or through
-    # api.atlassian.com/ex/jira/<cloud_id> (a scoped token, e.g. a service account's).
-    auth: Literal["api_token", "scoped_token"] | None = None
+    # How the token got in: on Cloud directly at the site (a classic API token), or through
+    # api.atlassian.com/ex/jira/<cloud_id> (a scoped token, e.g. a service account's); on
+    # Data Center as a personal access token or a basic login.
+    auth: Literal["api_token", "scoped_token", "pat", "basic"] | None = None
     cloud_id: str | None = None
+    # Data Center names accounts by login (``name``), not accountId.
+    username: str | None = None
+    # serverInfo's versionNumbers, as "10.3.0" (Data Center only).
+    server_version: str | None = None
+
+    def version_tuple(self) -> tuple[int, ...]:
+        try:
+            return tuple(int(part) for part in (self.server_version or "").split(".") if part)
+        except ValueError:
+            return ()
 
 
 class StoredCredential(CredentialSettings):
@@ -386,6 +421,62 @@ class StoredCredential(CredentialSettings):
     @property
     def client_url(self) -> str:
         return self.api_url or self.url
+
+    @property
+    def login(self) -> str | None:
+        """The Basic login (Cloud's email, Data Center's username); None with a PAT."""
+        if self.auth == "pat":
+            return None
+        return self.username if self.deployment == "datacenter" else self.email
+
+    def webhook_auth_in_force(self) -> WebhookAuth:
+        """The credential's choice, else a signature wherever the site can sign: Cloud, and
+        Data Center from 10 (the first that signs admin webhooks with a secret)."""
+        if self.webhook_auth is not None:
+            return self.webhook_auth
+        if self.deployment == "datacenter" and self.validation.version_tuple() < (10,):
+            return "url_token"
+        return "signature"
+
+
+def login_problems(settings: CredentialSettings) -> list[dict[str, str]]:
+    """What the login fields lack or have too much of for the settled deployment and auth
+    (both set): one message per field, saying what to send instead."""
+    problems: list[dict[str, str]] = []
+    if settings.deployment == "cloud":
+        if settings.auth == "pat":
+            problems.append(
+                {
+                    "field": "auth",
+                    "message": "Jira Cloud takes no personal access token: use basic (the "
+                    "account's email and an API token)",
+                }
+            )
+        if settings.email is None:
+            problems.append(
+                {"field": "email", "message": "is required on Jira Cloud (the account's email)"}
+            )
+        if settings.username is not None:
+            problems.append(
+                {"field": "username", "message": "is for Data Center basic auth: send email"}
+            )
+    elif settings.auth == "basic" and settings.username is None:
+        problems.append(
+            {
+                "field": "username",
+                "message": "is required with basic auth on Data Center (the login name; "
+                "api_token holds its password)",
+            }
+        )
+    elif settings.auth == "pat" and settings.username is not None:
+        problems.append(
+            {
+                "field": "username",
+                "message": "is not used with a personal access token: leave it out, or set "
+                "auth to basic",
+            }
+        )
+    return problems
 
 
 class CredentialView(CredentialSettings):

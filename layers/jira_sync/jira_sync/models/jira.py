@@ -12,7 +12,7 @@ and transitions are cached per container and shared between invocations.
 
 from typing import Any
 
-from pydantic import AliasPath, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, AliasPath, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -126,26 +126,35 @@ class ProjectStatuses(JiraPayload):
         )
 
 
-# Pages of startAt/maxResults/total; without a total a page is the last one.
+# Pages of startAt/maxResults/total; without a total a page is the last one. Cloud names the
+# list ``issueTypes`` / ``fields``, Data Center ``values``.
 
 
 class IssueTypePage(JiraPayload):
-    issue_types: list[IssueType] = Field(alias="issueTypes")
+    issue_types: list[IssueType] = Field(validation_alias=AliasChoices("issueTypes", "values"))
     total: int | None = None
 
 
 class CreateFieldPage(JiraPayload):
-    fields: list[CreateField]
+    fields: list[CreateField] = Field(validation_alias=AliasChoices("fields", "values"))
     total: int | None = None
 
 
 class Account(JiraPayload):
-    """``GET /myself``; the email may be hidden by the account's privacy settings."""
+    """``GET /myself``; the email may be hidden by the account's privacy settings. Cloud names
+    an account by ``accountId``, Data Center by ``name`` (its login) and ``key``."""
 
-    account_id: str = Field(alias="accountId")
+    account_id: str | None = Field(default=None, alias="accountId")
+    name: str | None = None
     # Optional in Atlassian's spec (privacy settings may hide it).
     display_name: str | None = Field(default=None, alias="displayName")
     email_address: str | None = Field(default=None, alias="emailAddress")
+
+    @model_validator(mode="after")
+    def _named(self) -> "Account":
+        if self.account_id is None and self.name is None:
+            raise ValueError("an account has an accountId (Cloud) or a name (Data Center)")
+        return self
 
 
 class Permission(JiraPayload):

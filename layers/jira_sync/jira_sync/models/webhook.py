@@ -1,5 +1,9 @@
 """Jira's webhook payload (the v2 shape), as far as inbound sync reads it.
 
+Jira Cloud and Jira Data Center send the same shape, except for users: Cloud names them by
+``accountId``, Data Center by ``name`` (the login; also ``key``, not read) with no ``accountId``.
+Descriptions and comment bodies are strings on both (v2: wiki markup).
+
 Parsed once where it enters, after the signature header check. Jira adds fields all the time,
 so the models ignore what they do not name and name only what inbound sync reads; nested
 objects it reads one value of are flattened with ``AliasPath`` (fewer models, a cheaper cold
@@ -20,9 +24,11 @@ class _Jira(BaseModel):
 
 
 class User(_Jira):
-    """The webhook's ``user`` or a comment's author; Jira Data Center has no ``accountId``."""
+    """The webhook's ``user`` or a comment's author: ``accountId`` on Cloud; on Data Center,
+    which has no ``accountId``, the login ``name``."""
 
     account_id: str | None = Field(None, alias="accountId")
+    name: str | None = None
     display_name: str | None = Field(None, alias="displayName")
 
 
@@ -48,11 +54,25 @@ class Issue(_Jira):
 
     @property
     def base_url(self) -> str | None:
-        """Everything in ``self`` before ``/rest/``: the payload names its Jira nowhere else."""
-        if self.self_url is None or "/rest/" not in self.self_url:
+        """Everything in ``self`` before ``/rest/``: the payload names its Jira nowhere else.
+
+        ``self`` is ``<base>/rest/api/2/issue/<id>``, and a Data Center base may have a context
+        path (``https://jira.example.com/jira``), kept; so the cut is at the last ``/rest/api/``
+        (a context path may hold ``/rest/`` itself), else at the first ``/rest/``. Scheme and
+        host are lower-cased, as the credential's URL is stored."""
+        if self.self_url is None:
             return None
-        base = self.self_url.split("/rest/", 1)[0].rstrip("/")
-        return base if base.startswith(("https://", "http://")) else None
+        cut = self.self_url.rfind("/rest/api/")
+        if cut < 0:
+            cut = self.self_url.find("/rest/")
+        if cut < 0:
+            return None
+        base = self.self_url[:cut].rstrip("/")
+        scheme, sep, rest = base.partition("://")
+        if not sep or scheme.lower() not in ("https", "http") or not rest:
+            return None
+        host, slash, path = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{slash}{path}"
 
 
 class Comment(_Jira):

@@ -11,6 +11,7 @@ from jira_sync.aws.secret_store import CredentialSecret
 from jira_sync.errors import NotFound
 from jira_sync.jira.cache import get_client
 from jira_sync.jira.client import JiraClient
+from jira_sync.jira.dialect import dialect_of
 from jira_sync.models.credentials import StoredCredential
 from jira_sync.settings import get_settings
 
@@ -38,7 +39,15 @@ def credential_client(
     """The container's Jira client of a stored credential (its token read through the cache)."""
     token = secret_of(credential).api_token.get_secret_value()
     wait = get_settings().jira_max_wait_seconds
-    return get_client(credential.client_url, credential.email, token, remaining_time, max_wait=wait)
+    return get_client(
+        credential.client_url,
+        credential.login,
+        token,
+        remaining_time,
+        max_wait=wait,
+        dialect=dialect_of(credential.deployment),
+        bearer=credential.auth == "pat",
+    )
 
 
 def _is_uuid(value: str) -> bool:

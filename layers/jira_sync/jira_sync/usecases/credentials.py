@@ -21,8 +21,10 @@ from jira_sync.aws.secret_store import CredentialSecret
 from jira_sync.errors import Conflict, ValidationFailed
 from jira_sync.jira.cache import get_client
 from jira_sync.jira.client import JiraClient
+from jira_sync.jira.dialect import DATACENTER, deployment_of
 from jira_sync.jira.errors import JiraAuthError, JiraError, JiraNotFound, JiraRejected
 from jira_sync.jira.urls import gateway_cloud_id, normalize_jira_url, resolve_host
+from jira_sync.jira.webhook_token import url_token
 from jira_sync.models.credentials import (
     REQUIRED_PERMISSIONS,
     CredentialCreate,
@@ -32,9 +34,10 @@ from jira_sync.models.credentials import (
     CredentialView,
     StoredCredential,
     ValidationResult,
+    login_problems,
     mask_token,
 )
-from jira_sync.models.jira import Account
+from jira_sync.models.jira import Account, ServerInfo
 from jira_sync.settings import get_settings
 from jira_sync.store import issues as issues_store
 from jira_sync.store import memberships
@@ -46,7 +49,9 @@ RemainingTime = Callable[[], float]
 Resolver = Callable[[str], list[str]]
 
 # Changing any of these can change what Jira says about the credential.
-_CHECKED_FIELDS = frozenset({"url", "email", "project_key", "state_map", "status_rules"})
+_CHECKED_FIELDS = frozenset(
+    {"url", "deployment", "auth", "email", "username", "project_key", "state_map", "status_rules"}
+)
 _REFUSALS = (JiraAuthError, JiraNotFound, JiraRejected)
 
 
@@ -64,7 +69,8 @@ def create_credential(
     """
     url = _normalize_url(request.url, resolve)
     settings = CredentialSettings.model_validate(request.settings_json() | {"url": url})
-    validation, api_url = _check_or_raise(settings, request.api_token, remaining_time, resolve)
+    check = _check_or_raise(settings, request.api_token, remaining_time, resolve)
+    settings, validation, api_url = check.settings, check.result, check.api_url
 
     generated = request.webhook_secret is None
     webhook_secret = (
@@ -94,7 +100,7 @@ def create_credential(
         secret_store.delete_secret(credential_id)
         raise
     shown = webhook_secret.get_secret_value() if generated else None
-    return _view(credential, secret, base_url, webhook_secret=shown)
+    return _view(credential, secret, base_url, webhook_secret=shown, show_webhook_url=True)
 
 
 def get_credential(credential_id: str, *, base_url: str) -> CredentialView:
@@ -147,15 +153,19 @@ def update_credential(
         ),
     )
     if patch.api_token is not None or _CHECKED_FIELDS & changes.keys():
-        validation, changes["api_url"] = _check_or_raise(
-            settings, secret.api_token, remaining_time, resolve
-        )
-        changes["validation"] = validation.model_dump(mode="json")
+        check = _check_or_raise(settings, secret.api_token, remaining_time, resolve)
+        changes["api_url"] = check.api_url
+        changes["deployment"], changes["auth"] = check.settings.deployment, check.settings.auth
+        changes["validation"] = check.result.model_dump(mode="json")
     if patch.api_token is not None or patch.webhook_secret is not None:
         changes["secret_version"] = secret_store.put_secret(credential_id, secret)
     changes["updated_at"] = _iso(_now())
     updated = store.update_credential(credential_id, changes, expected_version=credential.version)
-    return _view(updated, secret, base_url)
+    # A new secret, or a switch to the URL token, gives a URL the site does not have yet.
+    fresh_url = patch.webhook_secret is not None or (
+        updated.webhook_auth_in_force() != credential.webhook_auth_in_force()
+    )
+    return _view(updated, secret, base_url, show_webhook_url=fresh_url)
 
 
 def delete_credential(credential_id: str) -> None:
@@ -222,7 +232,11 @@ def validate_credential(
     credential = load_credential(credential_id)
     secret = secret_of(credential)
     check = _check(credential, secret.api_token, remaining_time, resolve_host)
-    changes: dict[str, Any] = {"validation": check.result.model_dump(mode="json")}
+    changes: dict[str, Any] = {
+        "validation": check.result.model_dump(mode="json"),
+        "deployment": check.settings.deployment,
+        "auth": check.settings.auth,
+    }
     if check.refusal is None:
         changes["api_url"] = check.api_url
     store.update_credential(credential_id, changes, expected_version=credential.version)
@@ -234,12 +248,12 @@ def _check_or_raise(
     api_token: SecretStr,
     remaining_time: RemainingTime | None,
     resolve: Resolver,
-) -> tuple[ValidationResult, str | None]:
-    """The check's result and where API calls go (None: the site itself); raises a refusal."""
+) -> _Check:
+    """The check (its result, where API calls go, the settled settings); raises a refusal."""
     check = _check(settings, api_token, remaining_time, resolve)
     if check.refusal is not None:
         raise check.refusal
-    return check.result, check.api_url
+    return check
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +261,8 @@ class _Check:
     result: ValidationResult
     refusal: JiraError | None
     api_url: str | None
+    # The settings with their deployment and auth settled (found, or the defaults).
+    settings: CredentialSettings
 
 
 def _check(
@@ -262,6 +278,9 @@ def _check(
     and the cloudId is public at the site's ``/_edge/tenant_info``. The site's refusal stands
     when the gateway refuses too."""
     token = api_token.get_secret_value()
+    settings, info = _settled(settings, token, remaining_time)
+    if settings.deployment == "datacenter":
+        return _check_datacenter(settings, token, info, remaining_time)
     client = get_client(settings.url, settings.email, token, remaining_time)
     api_url: str | None = None
     # Given as the gateway URL: connected that way (the URL names its cloudId).
@@ -284,10 +303,78 @@ def _check(
         held = client.my_permissions(settings.project_key, REQUIRED_PERMISSIONS)
         known = {name.casefold() for name in client.project_statuses(settings.project_key)}
     except _REFUSALS as refusal:
-        return _Check(_result(refusal.status, account, [], [], cloud_id), refusal, None)
+        result = _result(
+            refusal.status, account, [], [], auth=_cloud_auth(cloud_id), cloud_id=cloud_id
+        )
+        return _Check(result, refusal, None, settings)
     missing = [name for name in REQUIRED_PERMISSIONS if not held.get(name, False)]
     unknown = [name for name in settings.status_names() if name.casefold() not in known]
-    return _Check(_result(200, account, missing, unknown, cloud_id), None, api_url)
+    result = _result(200, account, missing, unknown, auth=_cloud_auth(cloud_id), cloud_id=cloud_id)
+    return _Check(result, None, api_url, settings)
+
+
+def _settled(
+    settings: CredentialSettings, token: str, remaining_time: RemainingTime | None
+) -> tuple[CredentialSettings, ServerInfo | None]:
+    """The settings with deployment and auth set, and serverInfo when it was read: to find
+    the deployment when none is given, and on Data Center for its version (which decides
+    whether its webhooks can be signed). Login fields that do not fit raise a 400 before
+    any authenticated call."""
+    info: ServerInfo | None = None
+    deployment = settings.deployment
+    if deployment != "cloud":
+        # Public on both deployments: asked without the token, before it is known which
+        # way (Basic or Bearer) this site takes it.
+        client = get_client(settings.url, settings.email, token, remaining_time)
+        info = client.server_info(anonymous=True)
+        deployment = deployment or deployment_of(info.deployment_type)
+    auth = settings.auth or ("pat" if deployment == "datacenter" else "basic")
+    settled = settings.model_copy(update={"deployment": deployment, "auth": auth})
+    problems = login_problems(settled)
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{item['field']}: {item['message']}" for item in problems)
+            + f" (the URL is Jira {'Cloud' if deployment == 'cloud' else 'Data Center'})",
+            fields=problems,
+        )
+    return settled, info
+
+
+def _check_datacenter(
+    settings: CredentialSettings,
+    token: str,
+    info: ServerInfo | None,
+    remaining_time: RemainingTime | None,
+) -> _Check:
+    """The Cloud check's calls in Data Center's REST v2, as a PAT (Bearer) or a basic login."""
+    client = get_client(
+        settings.url,
+        settings.username if settings.auth == "basic" else None,
+        token,
+        remaining_time,
+        dialect=DATACENTER,
+        bearer=settings.auth == "pat",
+    )
+    version = ".".join(str(part) for part in info.version_numbers) if info else None
+    account: Account | None = None
+    try:
+        account = client.myself()
+        client.project(settings.project_key)
+        held = client.my_permissions(settings.project_key, REQUIRED_PERMISSIONS)
+        known = {name.casefold() for name in client.project_statuses(settings.project_key)}
+    except _REFUSALS as refusal:
+        result = _result(
+            refusal.status, account, [], [], auth=settings.auth, server_version=version
+        )
+        return _Check(result, refusal, None, settings)
+    missing = [name for name in REQUIRED_PERMISSIONS if not held.get(name, False)]
+    unknown = [name for name in settings.status_names() if name.casefold() not in known]
+    result = _result(200, account, missing, unknown, auth=settings.auth, server_version=version)
+    return _Check(result, None, None, settings)
+
+
+def _cloud_auth(cloud_id: str | None) -> str:
+    return "scoped_token" if cloud_id else "api_token"
 
 
 def _gateway_of(client: JiraClient, site: str, resolve: Resolver) -> tuple[str, str] | None:
@@ -311,18 +398,26 @@ def _result(
     account: Account | None,
     missing: list[str],
     unknown: list[str],
+    *,
+    auth: str | None,
     cloud_id: str | None = None,
+    server_version: str | None = None,
 ) -> ValidationResult:
-    return ValidationResult(
-        ok=jira_status == 200 and not missing and not unknown,
-        jira_status=jira_status,
-        account_id=None if account is None else account.account_id,
-        display_name=None if account is None else account.display_name,
-        checked_at=_now(),
-        missing_permissions=missing,
-        unknown_statuses=unknown,
-        auth=None if account is None else ("scoped_token" if cloud_id else "api_token"),
-        cloud_id=cloud_id,
+    """The check's result; ``auth`` is how the token got in (None: it did not)."""
+    return ValidationResult.model_validate(
+        {
+            "ok": jira_status == 200 and not missing and not unknown,
+            "jira_status": jira_status,
+            "account_id": None if account is None else account.account_id,
+            "username": None if account is None else account.name,
+            "display_name": None if account is None else account.display_name,
+            "checked_at": _now(),
+            "missing_permissions": missing,
+            "unknown_statuses": unknown,
+            "auth": None if account is None else auth,
+            "cloud_id": cloud_id,
+            "server_version": server_version,
+        }
     )
 
 
@@ -342,20 +437,35 @@ def _view(
     base_url: str,
     *,
     webhook_secret: str | None = None,
+    show_webhook_url: bool = False,
 ) -> CredentialView:
     settings = {name: getattr(credential, name) for name in CredentialSettings.model_fields}
+    settings["webhook_auth"] = credential.webhook_auth_in_force()
     return CredentialView(
         **settings,
         credential_id=credential.credential_id,
         api_token=mask_token(secret.api_token.get_secret_value()),
         webhook_secret_set=secret.webhook_secret is not None,
-        webhook_url=f"{base_url}/webhooks/jira/{credential.credential_id}/${{issue.key}}",
+        webhook_url=_webhook_url(credential, secret, base_url, shown=show_webhook_url),
         validation=credential.validation,
         created_at=_iso(credential.created_at),
         updated_at=_iso(credential.updated_at),
         version=credential.version,
         webhook_secret=webhook_secret,
     )
+
+
+def _webhook_url(
+    credential: StoredCredential, secret: CredentialSecret, base_url: str, *, shown: bool
+) -> str:
+    """Where Jira sends the credential's webhooks. With a URL token the path holds it: whole
+    only in the answer that set the webhook secret (it is derived from it), masked after.
+    ``${issue.key}`` is Jira's URL variable, substituted per event."""
+    prefix = f"{base_url}/webhooks/jira/{credential.credential_id}"
+    if credential.webhook_auth_in_force() != "url_token" or secret.webhook_secret is None:
+        return f"{prefix}/${{issue.key}}"
+    token = url_token(secret.webhook_secret.get_secret_value(), credential.credential_id)
+    return f"{prefix}/{token if shown else mask_token(token)}/${{issue.key}}"
 
 
 def _now() -> datetime:

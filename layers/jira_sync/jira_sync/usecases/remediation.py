@@ -15,13 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
-from jira_sync.adf.nodes import Mark, Node, document, paragraph, text
 from jira_sync.aws import event_bus, retry_queue
 from jira_sync.errors import DomainError
+from jira_sync.jira import rich_text
 from jira_sync.jira.client import JiraClient
+from jira_sync.jira.dialect import CLOUD, Dialect
 from jira_sync.jira.errors import JiraError, JiraRateLimited, JiraUnavailable
 from jira_sync.models.credentials import RemediationEvent
 from jira_sync.models.remediation import (
@@ -128,7 +130,9 @@ def _pull_request(
         event_marks.mark(event.id, "transition", _now())
     if "comment" not in steps:
         client = credential_client(credential, remaining_time)
-        _comment_once(client, link.key, event.id, comment_of(kind, pull), redelivered)
+        _comment_once(
+            client, link.key, event.id, comment_of(kind, pull, client.dialect), redelivered
+        )
         event_marks.mark(event.id, "comment", _now())
     event_bus.publish(
         event_bus.PULL_REQUEST_REFERENCE,
@@ -146,7 +150,7 @@ def _pull_request(
 
 
 def _comment_once(
-    client: JiraClient, key: str, event_id: str, body: Node, redelivered: bool
+    client: JiraClient, key: str, event_id: str, body: Any, redelivered: bool
 ) -> None:
     """Posts the event's comment unless Jira has it: on a redelivery the comment may have been
     made by an attempt that died before marking it, and an uncertain answer may hide one."""
@@ -160,16 +164,16 @@ def _comment_once(
             raise
 
 
-def comment_of(kind: RemediationEvent, pull: PullRequest) -> Node:
+def comment_of(kind: RemediationEvent, pull: PullRequest, dialect: Dialect = CLOUD) -> Any:
     """``Pull request merged: repository#number title`` with the number linking to the PR."""
-    reference = f"{pull.repository}#{pull.number}"
-    content = [
-        *text(f"Pull request {_VERB[kind]}: "),
-        *text(reference, (Mark("link", href=pull.url),)),
-    ]
-    if pull.title:
-        content += text(f" {pull.title}")
-    return document([paragraph(content)])
+    after = f" {pull.title}" if pull.title else ""
+    return rich_text.linked_line(
+        dialect,
+        f"Pull request {_VERB[kind]}: ",
+        f"{pull.repository}#{pull.number}",
+        pull.url,
+        after,
+    )
 
 
 def _refuse(event: BusEvent | None, issue_id: str | None, reason: str) -> Outcome:

@@ -363,7 +363,7 @@ def _move(
 
     def key(status: str) -> transitions.Key:
         return transitions.cache_key(
-            client.base_url, client.email, project, credential.issue_type, status
+            client.base_url, client.identity, project, credential.issue_type, status
         )
 
     trusted = known

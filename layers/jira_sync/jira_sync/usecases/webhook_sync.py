@@ -1,13 +1,25 @@
-"""Inbound sync: Jira's signed webhooks update the linked issue, exactly once, newest wins.
+"""Inbound sync: Jira's webhooks update the linked issue, exactly once, newest wins.
+
+A delivery proves it is Jira's in one of two ways, and a credential accepts only the one in
+force for it (``StoredCredential.webhook_auth_in_force``): ``signature``, an ``X-Hub-Signature``
+(HMAC-SHA256 of the body keyed by the webhook secret) on ``/webhooks/jira/<id>/<key>``; or
+``url_token``, for a Jira that cannot sign (Data Center before 10), the credential's token
+(``jira.webhook_token``, derived from the webhook secret) on
+``/webhooks/jira/<id>/<token>/<key>``. The token proves the sender has the URL, not that the
+body is Jira's (it is a bearer secret); markers and the age limit apply as to a signed body.
+The route says which proof is checked. A proof that holds but is not the one in force (a valid
+signature for a credential whose admin chose the token, or the reverse) gets the same quiet 200
+and writes nothing; it costs the parse of the credential, which only a holder of the secret can
+make happen.
 
 Every delivery that cannot be verified gets the same 200 whatever ``receive`` returns, after
 the same work (parse, one read, one HMAC), so the public endpoint reveals nothing, not even
 through its timing. A verified delivery is recorded or answered 503: Jira retries a 5xx, and
-only a holder of the secret can tell a 503 from the 200. Nothing is written unless the
-signature verifies against the path credential's secret, the ticket is linked through that
-credential and the path key is the payload's key. A delivery is applied once per credential,
-by its identifier and by the SHA-256 of its body (the identifier is not signed), and only
-while it is younger than ``webhook_max_age_seconds``.
+only a holder of the secret can tell a 503 from the 200. Nothing is written unless the proof
+holds against the path credential's secret and is the one in force for it, the ticket is linked
+through that credential and the path key is the payload's key. A delivery is applied once per
+credential, by its identifier and by the SHA-256 of its body (the identifier is not signed), and
+only while it is younger than ``webhook_max_age_seconds``.
 
 Cost of a webhook: one BatchGetItem (credential + link), at most one TransactWriteItems, no
 Jira call, and no Secrets Manager call when warm.
@@ -28,9 +40,10 @@ from pydantic import ValidationError
 from jira_sync.aws import event_bus, secret_store
 from jira_sync.jira.changelog import changelog_line, comment_line, deleted_line
 from jira_sync.jira.webhook_signature import MAX_BODY_BYTES, verify_signature
-from jira_sync.models.credentials import IssueState, StoredCredential
+from jira_sync.jira.webhook_token import token_matches
+from jira_sync.models.credentials import IssueState, StoredCredential, WebhookAuth
 from jira_sync.models.issues import LinkRecord
-from jira_sync.models.webhook import ChangelogItem, WebhookPayload
+from jira_sync.models.webhook import ChangelogItem, User, WebhookPayload
 from jira_sync.observability import logger
 from jira_sync.settings import get_settings
 from jira_sync.store import issues as store
@@ -76,13 +89,17 @@ def receive(
     path_key: str,
     headers: Mapping[str, str],
     body: bytes,
+    url_token: str | None = None,
 ) -> str:
     """Processes one delivery; returns what happened, for logs and metrics. The caller answers
     200 for every outcome but ``RETRY_OUTCOMES``, which only a verified delivery can reach.
 
-    Up to the signature check every delivery does the same work, whatever its path, payload
-    or signature: one parse, one BatchGetItem, one HMAC (against a dummy secret when there is
-    no credential). Nothing is parsed into a model from the table before the signature holds.
+    ``url_token`` is the path's token on the token route, None on the token-less one: it
+    chooses the proof checked, the token or the signature.
+
+    Up to the proof every delivery does the same work, whatever its path, payload, signature
+    or token: one parse, one BatchGetItem, one HMAC (against a dummy secret when there is no
+    credential). Nothing is parsed into a model from the table before the proof holds.
     """
     if method.upper() != "POST":
         return "method_not_allowed"
@@ -91,27 +108,47 @@ def receive(
     lowered = {name.lower(): value for name, value in headers.items()}
     signature = lowered.get("x-hub-signature")
     payload = _parse(body)
-    path_ok = bool(_UUID.fullmatch(credential_id) and _ISSUE_KEY.fullmatch(path_key))
+    key, dollar = _path_key(path_key)
+    path_ok = bool(_UUID.fullmatch(credential_id) and _ISSUE_KEY.fullmatch(key))
     read_id = credential_id if path_ok else _DUMMY_CREDENTIAL
     base_url = payload.issue.base_url if payload is not None else None
     read_base = base_url or _DUMMY_BASE
-    read_key = path_key if path_ok else _DUMMY_KEY
+    read_key = key if path_ok else _DUMMY_KEY
     try:
         credential_item, link_item = store.read_for_webhook(read_id, read_base, read_key)
     except Exception:
         logger.exception("webhook: the table could not be read")
-        return _unreadable(credential_id if path_ok else None, body, signature)
-    verified = _verify(read_id, credential_item, body, signature)
-    refusal = _refusal(path_ok, signature, payload, path_key, base_url, credential_item, verified)
+        return _unreadable(credential_id if path_ok else None, body, signature, url_token)
+    verified = _verify(read_id, credential_item, body, signature, url_token)
+    refusal = _refusal(
+        path_ok, signature, url_token, payload, key, base_url, credential_item, verified
+    )
     if refusal is not None:
         return refusal
     if payload is None or credential_item is None or base_url is None:  # refused above
         return "malformed"
+    admission = _Admission("signature" if url_token is None else "url_token", dollar)
     try:
-        return _take(payload, credential_item, link_item, credential_id, base_url, lowered, body)
+        return _take(
+            payload, credential_item, link_item, credential_id, base_url, lowered, body, admission
+        )
     except Exception:
         logger.exception("webhook: a verified delivery failed")
         return "failed"
+
+
+def _path_key(path_key: str) -> tuple[str, bool]:
+    """The path's issue key, and whether it came with a leading ``$`` (taken off).
+
+    The webhook URL we give Jira ends in ``${issue.key}``, the URL variable of Jira Cloud and
+    Data Center up to 9. Jira 10 is said (by third-party integration docs; Atlassian does not
+    say) to substitute ``{issue.key}`` without the ``$``, leaving ``$SEC-1`` in the path. Such a
+    key is read and checked without its ``$``, and once the credential is known, accepted on
+    Data Center only (``_Admission``): Cloud never sends one.
+    """
+    if path_key.startswith("$"):
+        return path_key[1:], True
+    return path_key, False
 
 
 def _parse(body: bytes) -> WebhookPayload | None:
@@ -126,12 +163,17 @@ def _verify(
     credential_item: Mapping[str, Any] | None,
     body: bytes,
     signature: str | None,
+    url_token: str | None,
 ) -> bool:
+    """The route's proof, checked with one HMAC: the signature of the body, or the path's token
+    (``credential_id`` is the one read, a dummy for a malformed path: the token names it)."""
     secret = None
     if credential_item is not None:
         version = str((credential_item.get("secret_version") or {}).get("S", ""))
         stored = secret_store.get_secret(credential_id, version).webhook_secret
         secret = None if stored is None else stored.get_secret_value()
+    if url_token is not None:
+        return token_matches(secret or _DUMMY_SECRET, credential_id, url_token) and bool(secret)
     matched = verify_signature(secret or _DUMMY_SECRET, body, signature or _NO_SIGNATURE)
     return matched and secret is not None and signature is not None
 
@@ -139,16 +181,18 @@ def _verify(
 def _refusal(
     path_ok: bool,
     signature: str | None,
+    url_token: str | None,
     payload: WebhookPayload | None,
     path_key: str,
     base_url: str | None,
     credential_item: Mapping[str, Any] | None,
     verified: bool,
 ) -> str | None:
-    """Why an unverifiable delivery is dropped, in the order the outcomes are named."""
+    """Why an unverifiable delivery is dropped, in the order the outcomes are named. On the
+    token route the token is the proof, so no signature is asked for."""
     if not path_ok:
         return "unknown_path"
-    if not signature:
+    if url_token is None and not signature:
         return "unsigned"
     if payload is None:
         return "malformed"
@@ -159,22 +203,51 @@ def _refusal(
     if credential_item is None:
         return "unknown_credential"
     if not verified:
-        return "bad_signature"
+        return "bad_signature" if url_token is None else "bad_token"
     return None
 
 
-def _unreadable(credential_id: str | None, body: bytes, signature: str | None) -> str:
+def _unreadable(
+    credential_id: str | None, body: bytes, signature: str | None, url_token: str | None
+) -> str:
     """The table cannot be read: 503 if the credential's current secret (Secrets Manager,
-    not the table) verifies the delivery, else the quiet 200, as nothing proves it is Jira's."""
-    if credential_id is None or not signature:
+    not the table) verifies the route's proof, else the quiet 200, as nothing proves it is
+    Jira's. Which proof is in force is in the table: a proof that holds gets the 503 either
+    way, and its retry is admitted or refused once the table answers."""
+    if credential_id is None or (url_token is None and not signature):
         return "error"
     try:
         secret = secret_store.get_current_secret(credential_id).webhook_secret
     except Exception:
         logger.warning("webhook: the secret could not be read either")
         return "error"
-    verified = secret is not None and verify_signature(secret.get_secret_value(), body, signature)
+    if secret is None:
+        return "error"
+    if url_token is not None:
+        verified = token_matches(secret.get_secret_value(), credential_id, url_token)
+    else:
+        verified = signature is not None and verify_signature(
+            secret.get_secret_value(), body, signature
+        )
     return "unavailable" if verified else "error"
+
+
+@dataclass(frozen=True, slots=True)
+class _Admission:
+    """What a verified delivery must still fit, once the credential is read: its proof must be
+    the one in force, and a ``$`` before the path key is Data Center's only."""
+
+    proof: WebhookAuth
+    dollar_key: bool
+
+    def refusal(self, credential: StoredCredential) -> str | None:
+        if credential.webhook_auth_in_force() != self.proof:
+            # An admin who chose the token has a site that may sign as well: refused anyway,
+            # so that one proof, the one shown in GET /credentials/{id}, is the only way in.
+            return "proof_not_in_force"
+        if self.dollar_key and credential.deployment != "datacenter":
+            return "unknown_path"
+        return None
 
 
 def _take(
@@ -185,15 +258,19 @@ def _take(
     base_url: str,
     headers: Mapping[str, str],
     body: bytes,
+    admission: _Admission,
 ) -> str:
     """A verified delivery: applied once (by identifier and by body), newest status wins."""
+    credential = StoredCredential.model_validate(store.plain(credential_item))
+    refusal = admission.refusal(credential)
+    if refusal is not None:
+        return refusal
     if not _fresh(payload.timestamp):
         return "stale"
     delivery_id = headers.get("x-atlassian-webhook-identifier")
     if delivery_id is not None and not _DELIVERY_ID.fullmatch(delivery_id):
         delivery_id = None
     body_sha = hashlib.sha256(body).hexdigest()
-    credential = StoredCredential.model_validate(store.plain(credential_item))
     for attempt in range(MAX_WRITE_ATTEMPTS):
         if attempt:
             fresh_credential, link_item = store.read_for_webhook(
@@ -202,6 +279,9 @@ def _take(
             if fresh_credential is None:
                 return "unknown_credential"
             credential = StoredCredential.model_validate(store.plain(fresh_credential))
+            refusal = admission.refusal(credential)
+            if refusal is not None:
+                return refusal
         if link_item is None:
             return "not_linked"
         link = LinkRecord.model_validate(store.plain(link_item))
@@ -286,8 +366,7 @@ def issue_updated(
         return change
     change.link["jira_status"] = change.issue["jira_status"] = to_status
     change.link["status_at"] = at
-    actor = payload.user.account_id if payload.user is not None else None
-    ours = actor is not None and actor == credential.validation.account_id
+    ours = _by_our_account(payload.user, credential)
     if ours and link.echo_status and link.echo_status.casefold() == to_status.casefold():
         # Our own transition coming back: recorded, not re-applied, no event.
         change.link["echo_status"] = None
@@ -297,6 +376,17 @@ def issue_updated(
         change.link["state"] = change.issue["state"] = state
         change.state_change = (link.state, state)
     return change
+
+
+def _by_our_account(user: User | None, credential: StoredCredential) -> bool:
+    """Whether the change was made by the credential's own account: by ``accountId`` on Cloud;
+    on Data Center, which has none, by the login ``name`` (case-insensitive there)."""
+    if user is None:
+        return False
+    if credential.deployment == "datacenter":
+        name, ours = user.name, credential.validation.username
+        return name is not None and ours is not None and name.casefold() == ours.casefold()
+    return user.account_id is not None and user.account_id == credential.validation.account_id
 
 
 def state_for(
@@ -330,8 +420,10 @@ def _comment(payload: WebhookPayload, link: LinkRecord) -> Change:
     author = comment.update_author if payload.webhook_event == "comment_updated" else None
     if author is None:
         author = comment.author
-    name = author.display_name if author is not None else None
-    return Change(timeline=comment_line(link.key, "?" if name is None else name, comment.body))
+    # Data Center authors have a login ``name`` where Cloud's have an accountId; neither id is
+    # shown, the display name is, else the login.
+    name = (author.display_name or author.name) if author is not None else None
+    return Change(timeline=comment_line(link.key, name or "?", comment.body))
 
 
 def _status_note(payload: WebhookPayload, link: LinkRecord) -> Change:

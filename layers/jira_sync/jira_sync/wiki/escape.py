@@ -93,6 +93,16 @@ def escape(text: str, *, line_start: bool = False, in_link: bool = False, always
     )
 
 
+# What the renderer's components ahead of images would rewrite inside `!url!`: entities, dashes,
+# emoticons and template fields (the rest cannot stand in an embeddable URL: `wiki.inline`).
+_BEFORE_IMAGES = (_ENTITY_START, re.compile("--"), _FACE, _ICON, re.compile(r"@[\w|(),]*@"))
+
+
+def rewritten_before_images(url: str) -> bool:
+    """Whether a component Jira runs before images would change something in `url`."""
+    return any(pattern.search(url) for pattern in _BEFORE_IMAGES)
+
+
 def is_word_character(character: str) -> bool:
     """A letter or decimal digit: Jira's `[\\p{L}\\p{Nd}]`, which no phrase may touch."""
     return character.isalpha() or character.isdecimal()

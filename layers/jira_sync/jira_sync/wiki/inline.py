@@ -11,10 +11,16 @@ becomes its numeric entity.
 
 Links keep the same rule as ADF (``adf.inline.link_marks``), narrowed to the schemes Jira links
 (``UrlUtil.URL_PROTOCOLS``: ``tel:`` is not one); a link's title is not kept, as Jira would
-split its text at any ``|``. Images become a link to the image labelled by their description,
-as in ADF, rather than Jira's ``!url!``: that would have every browser that opens the issue
-fetch the URL, with its cookies, whatever host a finding names (intranet addresses included);
-a click on a link is the reader's choice.
+split its text at any ``|``. An image is shown as ADF shows it (``adf.inline.image_url``: http
+or https), as Jira's ``!url!`` (``[!url!|target]`` inside a link), which the reader's browser
+loads from that URL just as it loads ADF's external media. Only a URL that nothing in Jira's
+renderer reads before the image does is written so (``embeddable``): its own ``!`` or ``|``
+would end the image or add options, and the components ahead of ``EmbeddedRendererComponent``
+(macros, links, escapes, entities, dashes, emoticons) would rewrite ``{``, ``[``, ``\\``,
+``&name;``, ``--``, ``:)``, ``(i)`` or ``@x@``; a file type Jira would embed as something else
+(``.swf``, ``.mov``...) is refused too. Any other image is a link to it labelled by its
+description, escaped, as before. ``!url!`` needs no letter or digit right outside it
+(``PhraseRendererComponent.VALID_START``/``VALID_END``): a space separates it from one.
 
 A break is a new line where the block may hold several (paragraphs, quotes, list items), which
 Jira shows as a line break; ``\\\\`` elsewhere (headings, table cells) and where a new line
@@ -33,8 +39,8 @@ from urllib.parse import quote
 
 from markdown_it.token import Token
 
-from jira_sync.adf.inline import link_marks
-from jira_sync.wiki.escape import escape, is_word_character
+from jira_sync.adf.inline import image_url, link_marks
+from jira_sync.wiki.escape import escape, is_word_character, rewritten_before_images
 
 type Style = Literal["strong", "em", "strike", "code"]
 type Styles = frozenset[Style]
@@ -63,8 +69,22 @@ class _Run:
     href: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Image:
+    url: str
+    href: str | None
+
+
 _BREAK = None
-type _Item = _Run | None
+type _Item = _Run | _Image | None
+# What `!url!` may hold: a URL as markdown-it normalises it (percent-encoded, so ASCII), without
+# whitespace, `!` (ends the image), `|` (options), `\` (escapes), `{}` `[]` `<>` `"` `^` `` ` ``.
+_EMBEDDABLE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@$&'()*+,;=%]+", re.IGNORECASE)
+# Extensions Jira embeds as images; a name without one is an image too (`image/unknown`), any
+# other extension could be Flash, QuickTime or audio to `EmbeddedResourceResolver`.
+_IMAGE_EXTENSIONS = frozenset(
+    {"png", "jpg", "jpeg", "jpe", "gif", "bmp", "svg", "webp", "ico", "tif", "tiff", "avif"}
+)
 
 
 def inline_wiki(tokens: Sequence[Token], *, lines: bool, styles: Styles = frozenset()) -> str:
@@ -72,7 +92,7 @@ def inline_wiki(tokens: Sequence[Token], *, lines: bool, styles: Styles = frozen
 
     `lines`: breaks may be new lines (the block holds several lines).
     """
-    items = _merged(_items(tokens, styles))
+    items = _around_images(_merged(_items(tokens, styles)))
     while items and items[-1] is _BREAK:
         items.pop()  # a break ends no line worth keeping
     return _Writer(lines).write(items)
@@ -83,6 +103,19 @@ def link_target(href: object) -> str | None:
     if not isinstance(href, str) or not link_marks(href) or not _JIRA_LINKS.match(href):
         return None
     return quote(href, safe=_URL_SAFE)
+
+
+def embeddable(src: object) -> str | None:
+    """`src` when Jira would show it as an image from `!src!` exactly (see above), else None."""
+    url = image_url(src)
+    if url is None or not _EMBEDDABLE.fullmatch(url) or rewritten_before_images(url):
+        return None
+    name = url.split("://", 1)[1].partition("?")[0].rpartition("/")[2]
+    if "/" not in url.split("://", 1)[1] or (
+        "." in name and name.rpartition(".")[2].lower() not in _IMAGE_EXTENSIONS
+    ):
+        return None
+    return url
 
 
 def _items(tokens: Sequence[Token], styles: Styles, href: str | None = None) -> Iterator[_Item]:
@@ -113,9 +146,13 @@ def _items(tokens: Sequence[Token], styles: Styles, href: str | None = None) -> 
 
 
 def _image(token: Token, styles: Styles, href: str | None) -> Iterator[_Item]:
-    """An image as a link to it labelled by its description; inside a link, the outer link wins
-    (a badge: that is where a click should go)."""
+    """An image as `!url!`, or as a link to it labelled by its description; inside a link, the
+    outer link wins (a badge: that is where a click should go)."""
     src = token.attrGet("src")
+    url = embeddable(src)
+    if url is not None:
+        yield _Image(url, href)
+        return
     own = href if href is not None else link_target(src)
     label = list(_items(token.children or [], styles, own))
     if label:
@@ -127,12 +164,12 @@ def _image(token: Token, styles: Styles, href: str | None) -> Iterator[_Item]:
 def _merged(items: Iterator[_Item]) -> list[_Item]:
     merged: list[_Item] = []
     for item in items:
-        if item is not _BREAK and not item.text:
+        if isinstance(item, _Run) and not item.text:
             continue
         previous = merged[-1] if merged else _BREAK
         if (
-            item is not _BREAK
-            and previous is not _BREAK
+            isinstance(item, _Run)
+            and isinstance(previous, _Run)
             and (previous.styles, previous.href) == (item.styles, item.href)
         ):
             merged[-1] = _Run(previous.text + item.text, item.styles, item.href)
@@ -141,13 +178,38 @@ def _merged(items: Iterator[_Item]) -> list[_Item]:
     return merged
 
 
+def _around_images(items: list[_Item]) -> list[_Item]:
+    """Without the whitespace next to an image: the image gets a space of its own on each
+    side (`_resolved`), as ADF trims the text it splits around one."""
+    trimmed: list[_Item] = []
+    for index, item in enumerate(items):
+        if isinstance(item, _Run):
+            text = item.text
+            if index + 1 < len(items) and isinstance(items[index + 1], _Image):
+                text = text.rstrip()
+            if index and isinstance(items[index - 1], _Image):
+                text = text.lstrip()
+            if text:
+                trimmed.append(_Run(text, item.styles, item.href))
+            continue
+        trimmed.append(item)
+    return trimmed
+
+
 @dataclass(frozen=True, slots=True)
 class _Delimiter:
     style: Style
     opening: bool
 
 
-type _Piece = str | _Delimiter
+@dataclass(frozen=True, slots=True)
+class _Embedded:
+    """`!url!` (or `[!url!|target]`): kept apart from any letter or digit by a space."""
+
+    markup: str
+
+
+type _Piece = str | _Delimiter | _Embedded
 
 
 class _Writer:
@@ -167,10 +229,18 @@ class _Writer:
                 line_start = pieces[-1] == "\n"
                 index += 1
                 continue
+            if isinstance(item, _Image):
+                image = f"!{item.url}!"
+                pieces.append(_Embedded(image if item.href is None else f"[{image}|{item.href}]"))
+                line_start = False
+                index += 1
+                continue
             end = index
-            while end < len(items) and (run := items[end]) is not _BREAK and run.href == item.href:
+            while (
+                end < len(items) and isinstance(run := items[end], _Run) and run.href == item.href
+            ):
                 end += 1
-            runs = [run for run in items[index:end] if run is not _BREAK]
+            runs = [run for run in items[index:end] if isinstance(run, _Run)]
             if item.href is None:
                 pieces.extend(_phrases(runs, line_start, in_link=False))
                 line_start = False
@@ -234,6 +304,14 @@ def _resolved(pieces: list[_Piece]) -> str:
     """Pieces as one string, each delimiter plain where Jira honours it there, else braced."""
     out: list[str] = []
     for index, piece in enumerate(pieces):
+        if isinstance(piece, _Embedded):
+            # Apart from what stands next to it, as the image stands apart in ADF.
+            before = next((chunk[-1] for chunk in reversed(out) if chunk), "")
+            following = pieces[index + 1] if index + 1 < len(pieces) else ""
+            out.append(" " if before and not before.isspace() else "")
+            out.append(piece.markup)
+            out.append(" " if following and following not in ("\n", _FORCED_BREAK) else "")
+            continue
         if isinstance(piece, str):
             if piece == "\n" or piece == _FORCED_BREAK:
                 out.append(piece)
