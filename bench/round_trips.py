@@ -19,7 +19,7 @@ import boto3
 import requests
 from moto import mock_aws
 
-from devstack.jira_emulator import JiraEmulator
+from devstack.jira_emulator import JiraEmulator, flavors
 from jira_sync.jira.webhook_signature import sign
 from tests.support.moto_aws import (
     ENDPOINT_VARIABLES,
@@ -120,7 +120,21 @@ def report(name: str, jira: list[str], aws: Counter[str]) -> None:
         print(f"{'':<46}{call}")
 
 
+LOST_CREATE = {"drop_connection": True, "after_processing": True, "times": 1}
+
+
+def lose_next_create(jira: JiraEmulator, api: str) -> None:
+    """The next create is made in Jira and its answer lost (the connection dropped)."""
+    fault = {"method": "POST", "path": f"/rest/api/{api}/issue"} | LOST_CREATE
+    requests.post(f"{jira.base_url}/_emulator/faults", json=fault, timeout=10).raise_for_status()
+
+
 def main() -> None:
+    cloud()
+    datacenter()
+
+
+def cloud() -> None:
     environment()
     with JiraEmulator() as jira, mock_aws():
         counter = AwsCalls()
@@ -173,6 +187,8 @@ def main() -> None:
         measure("create ticket, warm", create("warm"))
         measure("create ticket with snapshot, warm", create("snap", snapshot=True))
         measure("same create retried (replayed)", create("warm"))
+        lose_next_create(jira, "3")
+        measure("create, answer lost (found, adopted)", create("lost"))
 
         transitions: ModuleType = importlib.import_module("functions.transitions.app")
         webhooks: ModuleType = importlib.import_module("functions.webhooks.app")
@@ -297,6 +313,45 @@ def main() -> None:
         (message,) = sqs.receive_message(QueueUrl=retry_queue)["Messages"]
         counter.take()
         measure("queued retry, Jira back", lambda: deliver(message["Body"], message["MessageId"]))
+
+
+def datacenter() -> None:
+    """The lost create on Data Center, whose search cannot return issue properties."""
+    environment()
+    flavor = flavors.make("datacenter", "10.3")
+    with JiraEmulator(flavor=flavor) as jira, mock_aws():
+        counter = AwsCalls()
+        create_table_from_template()
+        new_container()
+        credentials: ModuleType = importlib.import_module("functions.credentials.app")
+        tickets: ModuleType = importlib.import_module("functions.tickets.app")
+        body = {
+            "name": "bench-dc",
+            "url": jira.base_url,
+            "api_token": "svc-pat-token",
+            "project_key": "SEC",
+            "state_map": {"open": "To Do", "in progress": "In Progress", "resolved": "Done"},
+        }
+        created = credentials.lambda_handler(
+            event("POST", "/credentials", "/credentials", {}, body), Context()
+        )
+        assert created["statusCode"] == 201, created["body"]
+        credential_id = json.loads(created["body"])["credential_id"]
+
+        def create(issue_id: str) -> None:
+            issue = {"name": f"finding {issue_id}", "description": "**bench**"}
+            request = {"credential_id": credential_id, "issue": issue}
+            path = f"/issues/{issue_id}/ticket"
+            call = event("POST", "/issues/{issue_id}/ticket", path, {"issue_id": issue_id}, request)
+            answer = tickets.lambda_handler(call, Context())
+            assert answer["statusCode"] == 201, answer["body"]
+
+        create("dc-warm")  # the create screen is cached from here on
+        jira_calls(jira)
+        counter.take()
+        lose_next_create(jira, "2")
+        create("dc-lost")
+        report("Data Center: create, answer lost (adopted)", jira_calls(jira), counter.take())
 
 
 if __name__ == "__main__":

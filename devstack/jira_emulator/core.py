@@ -121,4 +121,4 @@ def search_document(issue: Issue) -> jql.Document:
             if flavors.current().datacenter:  # DC's JQL names users by username (or key)
                 ident = datacenter.BY_ACCOUNT_ID[account_id]
                 values[role] += [ident.name, ident.key]
-    return jql.Document(values, issue.properties)
+    return jql.Document(values, {"created": issue.created, "updated": issue.updated})

@@ -2,10 +2,19 @@
 
 Supported: `field = value`, `!=`, `IN (..)`, `NOT IN (..)`, `IS [NOT] EMPTY`, `AND`, `OR`, `NOT`,
 parentheses, `ORDER BY f [ASC|DESC], ...`, quoted ("..", '..') and bare values, keywords in any
-case, and `issue.property[key].path` clauses. Anything else is a `JqlError` worded like Jira's.
+case, and `created` / `updated` compared (`=`, `!=`, `<`, `<=`, `>`, `>=`) with a date: relative to
+now (`"-15m"`, `"-4w 2d"`; units w, d, h, m, minutes by default), absolute (`"yyyy/MM/dd HH:mm"`,
+`"yyyy-MM-dd HH:mm"`, `"yyyy/MM/dd"`, `"yyyy-MM-dd"`, in the searcher's time zone) or a bare
+number (milliseconds since the epoch) — Atlassian's "JQL date time formats". Anything else is a
+`JqlError` worded like Jira's.
+
+`issue.property[key].path` clauses are refused as Jira refuses them for a property no app has
+declared for indexing (Forge `jira:entityProperty`, Connect's Entity Property module, a Data
+Center plugin's `index-document-configuration`): "Field '...' does not exist or you do not have
+permission to view it." The emulator runs no apps, so no property is ever indexed.
 
 The evaluator does not know the emulator's data model: it matches a `Document` (field name ->
-candidate string values, plus the issue's properties), so the same code serves /search/jql and
+candidate string values, and the issue's timestamps), so the same code serves the searches and
 the webhook filter.
 """
 
@@ -14,21 +23,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime, timedelta, tzinfo
 
 FIELD_ALIASES = {
     "issuekey": "key",
     "type": "issuetype",
     "component": "components",
+    "createddate": "created",
+    "updateddate": "updated",
 }
 FIELDS = frozenset(
     {
         "key", "id", "project", "labels", "status", "statuscategory", "issuetype", "priority",
-        "resolution", "assignee", "reporter", "components", "duedate", "summary",
+        "resolution", "assignee", "reporter", "components", "duedate", "summary", "created",
+        "updated",
     }
 )  # fmt: skip
+# Date-time fields: compared as moments, with the ordering operators too.
+DATE_FIELDS = frozenset({"created", "updated"})
+ORDERING = frozenset({"<", ">", "<=", ">="})
 ORDERABLE = frozenset({"key", "id", "created", "updated", "priority", "status", "duedate"})
 _PROPERTY = re.compile(r"issue\.property\[([^\]]+)\]((?:\.[^\s=!()<>~,]+)?)", re.IGNORECASE)
+_RELATIVE = re.compile(r"([-+]?)\s*((?:\d+\s*[wdhm]?\s*)+)", re.IGNORECASE)
+_RELATIVE_PART = re.compile(r"(\d+)\s*([wdhm]?)", re.IGNORECASE)
+_UNIT_MINUTES = {"w": 7 * 24 * 60, "d": 24 * 60, "h": 60, "m": 1, "": 1}
+_ABSOLUTE = ("%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d")
 _TOKEN = re.compile(
     r"""\s*(?:
         (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
@@ -55,11 +74,11 @@ class Token:
 
 @dataclass(frozen=True)
 class Clause:
-    field: str  # canonical field name, or "issue.property"
-    operator: str  # "=", "!=", "in", "not in", "is", "is not"
+    field: str  # canonical field name
+    operator: str  # "=", "!=", "in", "not in", "is", "is not"; dates also "<", "<=", ">", ">="
     values: tuple[str | None, ...]  # None stands for EMPTY/NULL
-    property_key: str = ""
-    property_path: tuple[str, ...] = ()
+    # For a date field: each value as the moment it names (None for EMPTY).
+    moments: tuple[datetime | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,12 +104,12 @@ class Document:
     """What a JQL clause can see of one issue.
 
     `values` maps a canonical field name to its values, lower-cased (a project appears as its
-    key, id and name; an empty field maps to an empty list). `properties` holds issue
-    properties as stored (matched case-sensitively, like Jira's indexed property values).
+    key, id and name; an empty field maps to an empty list). `times` maps a date field
+    (`created`, `updated`) to its moment.
     """
 
     values: Mapping[str, Sequence[str]]
-    properties: Mapping[str, Any] = field(default_factory=dict)
+    times: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,10 +173,12 @@ def tokenize(jql: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, jql: str) -> None:
+    def __init__(self, jql: str, now: datetime, zone: tzinfo) -> None:
         self.jql = jql
         self.tokens = tokenize(jql)
         self.index = 0
+        self.now = now
+        self.zone = zone
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -207,35 +228,34 @@ class _Parser:
         return self.clause(token)
 
     def clause(self, token: Token) -> Clause:
-        key, path = "", tuple[str, ...]()
         if token.kind == "property":
-            prop = _PROPERTY.fullmatch(token.text)
-            if prop is None:  # tokenize only emits texts this pattern matched
-                raise _error("Malformed issue property clause.", token, self.jql)
-            key = prop.group(1).strip().strip("\"'")
-            path = tuple(p for p in prop.group(2).split(".") if p)
-            name = "issue.property"
-        elif token.kind in {"word", "string"}:
-            name = FIELD_ALIASES.get(token.text.lower(), token.text.lower())
-            if name not in FIELDS:
-                raise JqlError(_no_field(token.text))
-        else:
+            # Jira knows a property only once an app declared it for indexing; none here did.
+            raise JqlError(_no_field(token.text))
+        if token.kind not in {"word", "string"}:
             raise _error(f"Expecting a field name but got '{token.text}'.", token, self.jql)
+        name = FIELD_ALIASES.get(token.text.lower(), token.text.lower())
+        if name not in FIELDS:
+            raise JqlError(_no_field(token.text))
         operator = self.operator()
+        if operator in ORDERING and name not in DATE_FIELDS:
+            raise JqlError(
+                f"The operator '{operator}' is not supported by the '{token.text}' field."
+            )
         if operator in {"in", "not in"}:
-            values = self.value_list()
+            values = self.value_list(name)
         elif operator in {"is", "is not"}:
             word = self.take()
             if not word.is_word("empty", "null"):
                 raise _error(f"Expecting 'EMPTY' or 'NULL' but got '{word.text}'.", word, self.jql)
-            values = (None,)
+            values = ((None, None),)
         else:
-            values = (self.value(),)
-        return Clause(name, operator, values, key, path)
+            values = (self.value(name),)
+        moments = tuple(moment for _, moment in values) if name in DATE_FIELDS else ()
+        return Clause(name, operator, tuple(text for text, _ in values), moments)
 
     def operator(self) -> str:
         token = self.take()
-        if token.kind == "op" and token.text in {"=", "!="}:
+        if token.kind == "op" and token.text in {"=", "!=", *ORDERING}:
             return token.text
         if token.is_word("in"):
             return "in"
@@ -250,42 +270,72 @@ class _Parser:
             if following.is_word("in"):
                 return "not in"
             token = following
-        if token.kind == "op" and token.text in {"<", ">", "<=", ">=", "~", "!~"}:
+        if token.kind == "op" and token.text in {"~", "!~"}:
             raise _error(
                 f"The operator '{token.text}' is not supported by this emulator.", token, self.jql
             )
         raise _error(
             f"Expecting operator but got '{token.text}'. The valid operators are '=', '!=', "
-            "'IN', 'NOT IN', 'IS' and 'IS NOT'.",
+            "'<', '>', '<=', '>=', 'IN', 'NOT IN', 'IS' and 'IS NOT'.",
             token,
             self.jql,
         )
 
-    def value(self) -> str | None:
+    def value(self, name: str) -> tuple[str | None, datetime | None]:
+        """One value, and for a date field the moment it names."""
         token = self.take()
+        text: str | None
         if token.kind == "string":
-            return token.text
-        if token.kind == "word":
-            if token.is_word("empty", "null"):
-                return None
+            text = token.text
+        elif token.kind == "word":
             if token.is_word("and", "or", "not", "order", "in", "is"):
                 raise _error(
                     f"Expecting either a value, list or function but got '{token.text}'.",
                     token,
                     self.jql,
                 )
-            return token.text
-        raise _error(
-            f"Expecting either a value, list or function but got '{token.text}'.", token, self.jql
+            text = None if token.is_word("empty", "null") else token.text
+        else:
+            raise _error(
+                f"Expecting either a value, list or function but got '{token.text}'.",
+                token,
+                self.jql,
+            )
+        if text is None or name not in DATE_FIELDS:
+            return text, None
+        return text, self.moment(name, text, quoted=token.kind == "string")
+
+    def moment(self, name: str, text: str, *, quoted: bool) -> datetime:
+        """A JQL date value: relative to now, absolute in the searcher's zone, or epoch ms."""
+        stripped = text.strip()
+        if stripped.isdigit() and not quoted:
+            return datetime.fromtimestamp(int(stripped) / 1000, UTC)
+        relative = _RELATIVE.fullmatch(stripped)
+        if relative is not None:
+            minutes = sum(
+                int(number) * _UNIT_MINUTES[unit.lower()]
+                for number, unit in _RELATIVE_PART.findall(relative.group(2))
+            )
+            sign = -1 if relative.group(1) == "-" else 1
+            return self.now + timedelta(minutes=sign * minutes)
+        for layout in _ABSOLUTE:
+            try:
+                return datetime.strptime(stripped, layout).replace(tzinfo=self.zone)
+            except ValueError:
+                continue
+        raise JqlError(
+            f"Date value '{text}' for field '{name}' is invalid. Valid formats include: "
+            "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period "
+            "format e.g. '-5d', '4w 2d'."
         )
 
-    def value_list(self) -> tuple[str | None, ...]:
+    def value_list(self, name: str) -> tuple[tuple[str | None, datetime | None], ...]:
         opening = self.take()
         if opening.text != "(" or opening.kind != "op":
             raise _error(f"Expecting '(' but got '{opening.text}'.", opening, self.jql)
-        values = [self.value()]
+        values = [self.value(name)]
         while (token := self.take()).text == "," and token.kind == "op":
-            values.append(self.value())
+            values.append(self.value(name))
         if token.text != ")":
             raise _error(f"Expecting ')' but got '{token.text}'.", token, self.jql)
         return tuple(values)
@@ -315,26 +365,31 @@ class _Parser:
             self.take()
 
 
-def parse(jql: str) -> Query:
-    """Parse a JQL string; raises JqlError with a Jira-like message."""
-    return _Parser(jql).parse()
+def parse(jql: str, *, now: datetime | None = None, zone: tzinfo = UTC) -> Query:
+    """Parse a JQL string; raises JqlError with a Jira-like message. Relative dates count from
+    `now` (the current time by default); absolute ones are read in `zone`."""
+    return _Parser(jql, now or datetime.now(UTC), zone).parse()
 
 
-def _property_values(doc: Document, clause: Clause) -> list[str]:
-    if clause.property_key not in doc.properties:
-        return []
-    current: Any = doc.properties[clause.property_key]
-    for step in clause.property_path:
-        if not isinstance(current, dict) or step not in current:
-            return []
-        current = current[step]
-    items = current if isinstance(current, list) else [current]
-    result = []
-    for item in items:
-        if item is None or isinstance(item, dict | list):
-            continue
-        result.append(("true" if item else "false") if isinstance(item, bool) else str(item))
-    return result
+def _compare_moments(clause: Clause, have: datetime | None) -> bool:
+    wanted = [moment for moment in clause.moments if moment is not None]
+    if clause.operator == "is":
+        return have is None
+    if clause.operator == "is not":
+        return have is not None
+    if have is None:
+        return False
+    tests: dict[str, Callable[[datetime], bool]] = {
+        "=": lambda moment: have == moment,
+        "in": lambda moment: have == moment,
+        "<": lambda moment: have < moment,
+        "<=": lambda moment: have <= moment,
+        ">": lambda moment: have > moment,
+        ">=": lambda moment: have >= moment,
+    }
+    if clause.operator in {"!=", "not in"}:
+        return all(have != moment for moment in wanted)
+    return any(tests[clause.operator](moment) for moment in wanted)
 
 
 def _evaluate(node: Node, doc: Document) -> bool:
@@ -344,12 +399,10 @@ def _evaluate(node: Node, doc: Document) -> bool:
         return any(_evaluate(child, doc) for child in node.operands)
     if isinstance(node, Not):
         return not _evaluate(node.operand, doc)
-    if node.field == "issue.property":
-        have = _property_values(doc, node)
-        wanted = [v for v in node.values if v is not None]
-    else:
-        have = [v.lower() for v in doc.values.get(node.field, ())]
-        wanted = [v.lower() for v in node.values if v is not None]
+    if node.field in DATE_FIELDS:
+        return _compare_moments(node, doc.times.get(node.field))
+    have = [v.lower() for v in doc.values.get(node.field, ())]
+    wanted = [v.lower() for v in node.values if v is not None]
     empty_wanted = None in node.values
     hit = any(v in have for v in wanted) or (empty_wanted and not have)
     tests: dict[str, Callable[[], bool]] = {

@@ -1,5 +1,9 @@
 """Enhanced JQL search (`/search/jql`, GET and POST) with token paging, as Jira Cloud has it.
 
+`properties` (at most 5 issue property keys, Atlassian's spec) returns each issue's values of
+those properties under `properties` (`{key: value}`; a property the issue lacks is left out).
+JQL naming an issue property is refused (400), as Jira refuses a property no app indexes.
+
 The old `/search` (offset paging) is still in Atlassian's spec, marked deprecated and "currently
 being removed" (CHANGE-2046); Jira Cloud has since removed it and answers every call with
 410 Gone and the message below, so clients still using it fail here as they do there.
@@ -10,12 +14,13 @@ from __future__ import annotations
 import base64
 import binascii
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from devstack.jira_emulator import apis, catalog, jql, seed, views
 from devstack.jira_emulator.apis import ApiVersion
 from devstack.jira_emulator.core import Core, search_document
 from devstack.jira_emulator.routes_issues import csv_arg
-from devstack.jira_emulator.state import Issue
+from devstack.jira_emulator.state import Issue, now
 from devstack.jira_emulator.web import JiraError, Request, Response, Router, json_response
 
 SEARCH_REMOVED = (
@@ -27,6 +32,9 @@ UNBOUNDED = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
 BAD_TOKEN = "The provided next page token is invalid or expired."
+# "A list of up to 5 issue properties to include in the results" (the spec, /search/jql).
+MAX_PROPERTIES = 5
+TOO_MANY_PROPERTIES = f"A maximum of {MAX_PROPERTIES} issue property keys can be specified."
 
 _KNOWN_VALUES: dict[str, set[str]] = {
     "project": {v.casefold() for p in seed.PROJECTS for v in (p.key, p.id, p.name)},
@@ -40,10 +48,11 @@ _KNOWN_VALUES: dict[str, set[str]] = {
 }
 
 
-def parse_query(text: str) -> jql.Query:
-    """Parse and check that named values exist, the way Jira validates a search (400 if not)."""
+def parse_query(text: str, req: Request) -> jql.Query:
+    """Parse and check that named values exist, the way Jira validates a search (400 if not).
+    Relative dates count from now; absolute ones are read in the searcher's time zone."""
     try:
-        query = jql.parse(text)
+        query = jql.parse(text, now=now(), zone=ZoneInfo(req.acting_user.time_zone))
     except jql.JqlError as exc:
         raise JiraError(400, [str(exc)]) from None
     if query.where is None:
@@ -98,7 +107,7 @@ def _token(offset: int) -> str:
 
 def matching(core: Core, req: Request, text: str) -> list[Issue]:
     """The issues a JQL query finds for the caller, in its order (caller holds the lock)."""
-    query = parse_query(text)
+    query = parse_query(text, req)
     hits = [i for i in core.state.issues.values() if query.matches(search_document(i))]
     if not catalog.has_permission(req.acting_user, "BROWSE_PROJECTS"):
         return []
@@ -131,17 +140,29 @@ def search(
     properties: list[str] | None,
 ) -> Response:
     start = _offset(token)
+    if properties is not None and len([p for p in properties if p.strip()]) > MAX_PROPERTIES:
+        raise JiraError(400, [TOO_MANY_PROPERTIES])
     with core.state.lock:
         hits = matching(core, req, text)
         page = hits[start : start + size]
         if fields is None:
-            issues = [{"id": i.id} for i in page]
+            # The default `fields` is `id`: the ids, and any properties asked for.
+            issues = [
+                {"id": i.id}
+                | ({} if properties is None else {"properties": _properties(i, properties)})
+                for i in page
+            ]
         else:
             issues = beans(req, page, fields, expand, properties)
         body: dict[str, Any] = {"issues": issues, "isLast": start + size >= len(hits)}
     if not body["isLast"]:
         body["nextPageToken"] = _token(start + size)
     return json_response(200, body)
+
+
+def _properties(issue: Issue, keys: list[str]) -> dict[str, Any]:
+    wanted = {k.strip() for k in keys}
+    return {k: v for k, v in issue.properties.items() if k in wanted}
 
 
 def _size(raw: Any) -> int:
@@ -178,7 +199,9 @@ def register(router: Router, core: Core, versions: tuple[ApiVersion, ...]) -> No
             isinstance(fields, list) and all(isinstance(f, str) for f in fields)
         ):
             raise JiraError(400, ["'fields' must be a list of strings."])
-        if properties is not None and not isinstance(properties, list):
+        if properties is not None and not (
+            isinstance(properties, list) and all(isinstance(p, str) for p in properties)
+        ):
             raise JiraError(400, ["'properties' must be a list of strings."])
         return search(
             core,

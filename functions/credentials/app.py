@@ -22,6 +22,7 @@ from jira_sync.aws.http_api import (
     path_parameter,
     public_base_url,
     remaining_time,
+    unknown_route,
 )
 from jira_sync.models.credentials import CredentialCreate, CredentialPatch
 from jira_sync.observability import lambda_entry, logger
@@ -93,6 +94,8 @@ ROUTES: dict[str, Route] = {
     "PATCH /credentials/{credential_id}": update_credential,
     "DELETE /credentials/{credential_id}": delete_credential,
     "POST /credentials/{credential_id}/validate": validate_credential,
+    # Every request no other route takes (API Gateway's $default): the error envelope.
+    "$default": unknown_route,
 }
 
 

@@ -492,11 +492,57 @@ def test_get_search_jql_matches_search_and_reconcile_results(site: Site) -> None
 
 
 @pytest.mark.parametrize(
-    "jql", ["project = ", "projekt = SEC", "project = SEC AND"], ids=["dangling", "field", "and"]
+    "jql",
+    [
+        "project = ",
+        "projekt = SEC",
+        "project = SEC AND",
+        'project = SEC AND issue.property[jira-sync].issue_id = "F-1"',
+    ],
+    ids=["dangling", "field", "and", "unindexed-property"],
 )
 def test_given_invalid_jql_when_searching_then_400(site: Site, jql: str) -> None:
     check_jira_error(site.call("GET", SEARCH, params={"jql": jql}), SEARCH, 400)
     check_jira_error(site.call("POST", SEARCH, json={"jql": jql}), SEARCH, 400)
+
+
+def test_given_jql_on_an_issue_property_then_the_400_names_the_field(site: Site) -> None:
+    """No app declares the property for indexing, so Jira knows no such JQL field."""
+    jql = 'project = SEC AND issue.property[jira-sync].issue_id = "F-1"'
+    body = check_jira_error(site.call("GET", SEARCH, params={"jql": jql}), SEARCH, 400)
+    assert body["errorMessages"] == [
+        "Field 'issue.property[jira-sync].issue_id' does not exist or you do not have "
+        "permission to view it."
+    ]
+
+
+def test_search_jql_with_properties_returns_each_issue_s_properties_per_the_spec(
+    site: Site,
+) -> None:
+    marked = create(site)
+    site.call(
+        "PUT",
+        "/issue/{issueIdOrKey}/properties/{propertyKey}",
+        {"issueIdOrKey": marked, "propertyKey": "jira-sync"},
+        json={"issue_id": "F-1"},
+    ).raise_for_status()
+    plain = create(site)
+    query = {
+        "jql": 'project = SEC AND created >= "-5m" ORDER BY created ASC, key ASC',
+        "fields": "key",
+        "properties": "jira-sync",
+    }
+    body = check(site.call("GET", SEARCH, params=query), SEARCH, 200)
+    assert [(i["key"], i["properties"]) for i in body["issues"]] == [
+        (marked, {"jira-sync": {"issue_id": "F-1"}}),
+        (plain, {}),
+    ]
+    ids_only = check(
+        site.call("POST", SEARCH, json={"jql": query["jql"], "properties": ["jira-sync"]}),
+        SEARCH,
+        200,
+    )
+    assert [set(i) for i in ids_only["issues"]] == [{"id", "properties"}] * 2
 
 
 def test_post_search_jql_pages_with_next_page_token_and_matches_the_spec(site: Site) -> None:

@@ -258,6 +258,24 @@ def test_v2_search_jql_renders_v2_issues(site: Site, key: str) -> None:
     check_jira_error(site.call("GET", SEARCH, params={"jql": ""}), SEARCH, 400)
 
 
+def test_v2_search_jql_returns_properties_and_refuses_them_in_jql(site: Site, key: str) -> None:
+    site.call(
+        "PUT",
+        "/rest/api/2/issue/{issueIdOrKey}/properties/{propertyKey}",
+        {"issueIdOrKey": key, "propertyKey": "jira-sync"},
+        json={"issue_id": "F-1"},
+    ).raise_for_status()
+    params = {
+        "jql": 'project = SEC AND created >= "-5m"',
+        "fields": "key",
+        "properties": "jira-sync",
+    }
+    body = check(site.call("GET", SEARCH, params=params), SEARCH, 200)
+    assert [i["properties"] for i in body["issues"]] == [{"jira-sync": {"issue_id": "F-1"}}]
+    refused = site.call("GET", SEARCH, params={"jql": "issue.property[jira-sync].issue_id = F-1"})
+    check_jira_error(refused, SEARCH, 400)
+
+
 def test_rest_api_latest_answers_as_v2(site: Site, key: str) -> None:
     """pycontribs' `assign_issue` calls /rest/api/latest; Jira serves it as v2."""
     path = {"issueIdOrKey": key}

@@ -227,3 +227,15 @@ def test_given_requests_with_secrets_when_logged_then_no_secret_appears(stack: D
     assert "credential created" in logs
     for secret in SECRETS:
         assert secret not in logs
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/nope"), ("DELETE", "/health")])
+def test_a_route_or_method_the_api_lacks_gets_the_error_envelope(
+    stack: Devstack, method: str, path: str
+) -> None:
+    response = api(stack, method, path)
+
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "unknown_route"
+    assert error["message"].startswith(f"no route {method} {path}: ")

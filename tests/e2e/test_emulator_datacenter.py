@@ -150,6 +150,45 @@ def test_search_pages_by_offset_with_total(jira: JiraEmulator, svc: requests.Ses
     assert bad.status_code == 400
 
 
+@every_dc
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_search_refuses_issue_properties_in_jql_and_returns_none(
+    jira: JiraEmulator, svc: requests.Session, method: str
+) -> None:
+    """No app declares our property for indexing, so JQL on it is a 400, as on Cloud; and Data
+    Center's /search has no `properties` parameter (Atlassian's DC REST reference lists jql,
+    startAt, maxResults, validateQuery, fields and expand): asked anyway, it is ignored."""
+    issue = create(jira, svc)
+    svc.put(
+        f"{jira.base_url}/rest/api/2/issue/{issue['key']}/properties/jira-sync",
+        json={"issue_id": "F-1"},
+        timeout=5,
+    ).raise_for_status()
+    url = f"{jira.base_url}/rest/api/2/search"
+    jql = 'project = SEC AND issue.property[jira-sync].issue_id = "F-1"'
+    if method == "GET":
+        refused = svc.get(url, params={"jql": jql}, timeout=5)
+    else:
+        refused = svc.post(url, json={"jql": jql}, timeout=5)
+    assert refused.status_code == 400
+    assert refused.json()["errorMessages"] == [
+        "Field 'issue.property[jira-sync].issue_id' does not exist or you do not have "
+        "permission to view it."
+    ]
+    params = {
+        "jql": 'project = SEC AND created >= "-5m"',
+        "fields": "key",
+        "properties": "jira-sync",
+    }
+    found = svc.get(url, params=params, timeout=5).json()
+    assert [i["key"] for i in found["issues"]] == [issue["key"]]
+    assert "properties" not in found["issues"][0]
+    one = svc.get(
+        f"{jira.base_url}/rest/api/2/issue/{issue['key']}/properties/jira-sync", timeout=5
+    )
+    assert one.json() == {"key": "jira-sync", "value": {"issue_id": "F-1"}}
+
+
 @dc10
 def test_create_screen_is_paged_under_values(jira: JiraEmulator, svc: requests.Session) -> None:
     base = f"{jira.base_url}/rest/api/2/issue/createmeta/SEC/issuetypes"

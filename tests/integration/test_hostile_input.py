@@ -174,7 +174,8 @@ class World:
         extra_headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         event = copy.deepcopy(sample("credentials-create"))
-        method, path = route.split(" ", 1)
+        # The catch-all route: any method on a path no other route has.
+        method, path = route.split(" ", 1) if route != "$default" else ("GET", "/no/such/route")
         event["routeKey"] = event["requestContext"]["routeKey"] = route
         event["requestContext"]["http"]["method"] = "POST" if method == "ANY" else method
         event["rawPath"] = event["requestContext"]["http"]["path"] = PARAMETER.sub(

@@ -34,7 +34,9 @@ def template_routes() -> dict[str, set[str]]:
         for event in props.get("Events", {}).values():
             if event["Type"] == "HttpApi":
                 method, path = event["Properties"]["Method"].upper(), event["Properties"]["Path"]
-                routes.setdefault(code, set()).add(f"{method} {path}")
+                # API Gateway's routeKey of the catch-all route is "$default", no method.
+                key = path if path == "$default" else f"{method} {path}"
+                routes.setdefault(code, set()).add(key)
     return routes
 
 

@@ -308,3 +308,83 @@ def test_given_responses_when_built_then_they_are_api_gateway_v2_shaped() -> Non
         "body": '{"a":1}',
     }
     assert no_content() == {"statusCode": 204, "headers": {}, "body": ""}
+
+
+def test_a_route_the_api_does_not_have_gets_the_error_envelope_naming_it() -> None:
+    from jira_sync.aws.http_api import dispatch
+
+    event = {
+        "routeKey": "$default",
+        "rawPath": "/credential",
+        "requestContext": {"http": {"method": "GET", "path": "/credential"}},
+    }
+    response = dispatch({}, event, None)  # type: ignore[arg-type]
+
+    assert response["statusCode"] == 404
+    error = json.loads(response["body"])["error"]
+    assert error["code"] == "unknown_route"
+    assert error["message"].startswith("no route GET /credential: ")
+    assert error["details"] == {"method": "GET", "path": "/credential"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"api_token": "short"}, "api_token", "must be at least 8 characters"),
+        ({"api_token": "x" * 3000}, "api_token", "must be at most 2048 characters"),
+        ({"webhook_secret": "short-secret"}, "webhook_secret", "must be at least 16 characters"),
+    ],
+)
+def test_a_secret_of_the_wrong_length_is_told_in_characters(
+    body: dict[str, str], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        CredentialCreate.model_validate(
+            {"name": "x", "url": "https://acme.atlassian.net", "project_key": "SEC"}
+            | {"api_token": "long-enough-token"}
+            | body
+        )
+
+    fields = {
+        item["field"]: item["message"]
+        for item in error_of(error_response(error.value))["details"]["fields"]
+    }
+    assert fields[field] == message
+
+
+@pytest.mark.parametrize(
+    ("due_date", "reason"),
+    [("2030-13-01", "month value is outside expected range of 1-12"), ("tomorrow", "")],
+)
+def test_a_malformed_due_date_says_the_format(due_date: str, reason: str) -> None:
+    from jira_sync.models.issues import TicketCreate
+
+    with pytest.raises(ValidationError) as error:
+        TicketCreate.model_validate(
+            {"credential_id": "c", "issue": {"name": "n", "description": "d", "due_date": due_date}}
+        )
+
+    (item,) = error_of(error_response(error.value))["details"]["fields"]
+    assert item["field"] == "issue.due_date"
+    assert item["message"].startswith("must be a date as YYYY-MM-DD, e.g. 2030-01-31")
+    assert reason in item["message"]
+
+
+def test_a_refused_credential_says_what_to_check() -> None:
+    unauthorized = error_of(
+        error_response(
+            JiraAuthError(
+                "GET /rest/api/3/myself: 401",
+                status=401,
+                error_messages=["Client must be authenticated to access this resource."],
+            )
+        )
+    )
+    forbidden = error_of(error_response(JiraAuthError("GET /rest/api/3/project/SEC", status=403)))
+
+    assert unauthorized["message"].startswith(
+        "Jira refused (HTTP 401): Client must be authenticated to access this resource. - "
+        "check the credential: on Jira Cloud the account's email and an API token"
+    )
+    assert "personal access token" in unauthorized["message"]
+    assert "project permissions" in forbidden["message"]

@@ -191,6 +191,8 @@ def test_given_patch_with_null_when_parsed_then_names_the_field_and_how_to_clear
         CredentialPatch.model_validate({"labels": None, "name": "x"})
 
     assert "labels cannot be null" in str(error.value)
+    # The braces read as typed: an empty map is {}, never {{}}.
+    assert "send [] / {} to empty" in str(error.value)
     assert "[]" in str(error.value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,19 @@ _FRIENDLY = {
     "model_attributes_type": "must be a JSON object",
     "dict_type": "must be a JSON object",
 }
+# What to check when Jira refuses the credential itself.
+_AUTH_HINTS = {
+    401: (
+        " - check the credential: on Jira Cloud the account's email and an API token (not its "
+        "password), with the site URL (a scoped token is tried through api.atlassian.com by "
+        "itself); on Data Center a personal access token, or auth basic with username and "
+        "password where the site allows basic auth"
+    ),
+    403: (
+        " - the account is known but may not do this: give it the project permissions the "
+        "README lists (Wiring Jira)"
+    ),
+}
 # The parser's message, first words → what to fix.
 _JSON_HINTS = {
     "recursion limit exceeded": ": arrays and objects are nested too deeply",
@@ -62,7 +76,7 @@ def dispatch(routes: Mapping[str, Route], event: Event, context: LambdaContext) 
     route = routes.get(route_key)
     try:
         if route is None:
-            raise NotFound(f"no route {route_key!r}")
+            return unknown_route(event, context)
         return route(event, context)
     except Exception as error:
         response = error_response(error)
@@ -73,6 +87,22 @@ def dispatch(routes: Mapping[str, Route], event: Event, context: LambdaContext) 
                 "request refused", status=response["statusCode"], error_type=type(error).__name__
             )
         return response
+
+
+def unknown_route(event: Event, context: LambdaContext) -> Response:
+    """API Gateway's ``$default`` route: a path or method the API does not have gets the
+    error envelope (not API Gateway's bare ``{"message": "Not Found"}``), naming what was
+    asked for."""
+    http = (event.get("requestContext") or {}).get("http") or {}
+    method = str(http.get("method") or "?")[:16]
+    path = str(event.get("rawPath") or http.get("path") or "?")[:256]
+    raise NotFound(
+        f"no route {method} {path}: the API's routes and methods are listed in the README "
+        "(The HTTP API)",
+        code="unknown_route",
+        method=method,
+        path=path,
+    )
 
 
 def remaining_time(context: LambdaContext) -> Callable[[], float]:
@@ -163,7 +193,10 @@ def _jira_error(error: JiraError) -> Response:
     said = describe(error.error_messages, error.errors)
     if isinstance(error, JiraAuthError | JiraNotFound | JiraRejected):
         reason = f": {said}" if said else ""
-        return _error(422, "jira_refused", f"Jira refused (HTTP {error.status}){reason}", details)
+        hint = _AUTH_HINTS.get(error.status or 0, "") if isinstance(error, JiraAuthError) else ""
+        return _error(
+            422, "jira_refused", f"Jira refused (HTTP {error.status}){reason}{hint}", details
+        )
     if isinstance(error, JiraRateLimited):
         # Jira refused before doing anything: the caller may send the same request again.
         details["retry_after"] = math.ceil(error.retry_after) if error.retry_after else 1
@@ -191,13 +224,24 @@ def _error(status: int, code: str, message: str, details: Mapping[str, Any]) -> 
 
 
 def _field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-    return [
-        {
-            "field": _location(error["loc"]),
-            "message": _FRIENDLY.get(error["type"], error["msg"]),
-        }
-        for error in errors
-    ]
+    return [{"field": _location(error["loc"]), "message": _message(error)} for error in errors]
+
+
+_DATE_REASON = re.compile(r"^Input should be a valid date(?: or datetime)?,? ?")
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, said as what to send: a secret's length in characters (pydantic
+    counts a SecretStr's in "items"), a date's format."""
+    kind = str(error["type"])
+    ctx = error.get("ctx") or {}
+    if kind in ("too_short", "too_long") and ctx.get("field_type") == "Value":
+        bound = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
+        return f"must be at {'least' if kind == 'too_short' else 'most'} {bound} characters"
+    if kind.startswith("date_"):
+        reason = _DATE_REASON.sub("", str(error["msg"]))
+        return "must be a date as YYYY-MM-DD, e.g. 2030-01-31" + (f" ({reason})" if reason else "")
+    return _FRIENDLY.get(kind, str(error["msg"]))
 
 
 def _location(loc: Sequence[str | int]) -> str:

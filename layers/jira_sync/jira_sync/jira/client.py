@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -53,6 +53,7 @@ from jira_sync.models.jira import (
     CreateField,
     CreateFieldPage,
     Issue,
+    IssueProperty,
     IssueType,
     IssueTypePage,
     MyPermissions,
@@ -71,6 +72,10 @@ READ_TIMEOUT = 10.0
 USER_AGENT = "jira-sync"
 
 PAGE_SIZE = 50
+# Searches that must see every match: a page of issues (ids and keys, Cloud also one property,
+# which Jira serves up to 5000 of per page), and the most matches checked before giving up.
+SEARCH_PAGE_SIZE = 100
+MAX_MARKED_ISSUES = 500
 
 RemainingTime = Callable[[], float]
 Resolver = Callable[[str], list[str]]
@@ -428,13 +433,60 @@ class JiraClient:
         )
         return None if issue.status is None else issue.status.name
 
-    def search_keys(self, jql: str, max_results: int = 10) -> list[Issue]:
-        """Issues matching ``jql`` (``id`` and ``key`` only), first page."""
-        return self._answer(
-            SearchResults,
-            self.dialect.search_path,
-            params={"jql": jql, "fields": "key", "maxResults": max_results},
-        ).issues
+    def search_marked(
+        self,
+        jql: str,
+        property_key: str,
+        *,
+        page_size: int = SEARCH_PAGE_SIZE,
+        max_issues: int = MAX_MARKED_ISSUES,
+    ) -> Iterator[Issue]:
+        """Issues matching ``jql``, in Jira's order, each with its ``property_key`` property in
+        ``Issue.properties`` (no entry: the issue does not have it), fetched as they are read.
+
+        Cloud's ``/search/jql`` returns the property with each issue (``properties``), one call
+        per page, walked by ``nextPageToken``. Data Center's ``/search`` has no ``properties``
+        parameter: its pages (``startAt``/``total``) give the keys, and each issue's property is
+        read on its own. More than ``max_issues`` matches is a ``JiraUnavailable``, never a
+        silent cut: a caller taking "not among them" for "absent" must have seen them all.
+        """
+        cloud = self.dialect.deployment == "cloud"
+        path = self.dialect.search_path
+        params: dict[str, Any] = {"jql": jql, "fields": "key", "maxResults": page_size}
+        if cloud:
+            params["properties"] = property_key
+        token: str | None = None
+        seen = 0
+        while True:
+            paging: dict[str, Any]
+            if cloud:
+                paging = {} if token is None else {"nextPageToken": token}
+            else:
+                paging = {"startAt": seen}
+            page = self._answer(SearchResults, path, params=params | paging)
+            for issue in page.issues:
+                seen += 1
+                if seen > max_issues:
+                    raise JiraUnavailable(
+                        f"GET {path}: more than {max_issues} issues match the search, so not "
+                        "all of them could be checked",
+                        method="GET",
+                        path=path,
+                    )
+                yield issue if cloud else self._with_property(issue, property_key)
+            token = page.next_page_token
+            if not page.issues or (token is None if cloud else seen >= (page.total or 0)):
+                return
+
+    def _with_property(self, issue: Issue, property_key: str) -> Issue:
+        """The issue with its ``property_key`` property read (``GET .../properties/{key}``);
+        Jira answers 404 when the issue does not have it."""
+        path = api_path(self.dialect.api + "/issue/{}/properties/{}", issue.key, property_key)
+        try:
+            found = self._answer(IssueProperty, path)
+        except JiraNotFound:
+            return issue
+        return issue.model_copy(update={"properties": {property_key: found.value}})
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -355,7 +355,8 @@ class CredentialPatch(BaseModel):
             if nulls:
                 raise PydanticCustomError(
                     "null_value",
-                    "{fields} cannot be null: leave a field out to keep it, or send [] / {{}} to "
+                    # pydantic-core fills {name} and keeps every other brace as written.
+                    "{fields} cannot be null: leave a field out to keep it, or send [] / {} to "
                     "empty a list or map",
                     {"fields": ", ".join(nulls)},
                 )

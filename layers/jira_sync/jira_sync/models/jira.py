@@ -33,16 +33,30 @@ class Status(JiraPayload):
 
 class Issue(JiraPayload):
     """An issue as the create (``{id, key, self}``), search and ``GET /issue`` answers give it;
-    ``status`` only when its ``fields`` were asked for."""
+    ``status`` only when its ``fields`` were asked for, ``properties`` (issue property key ->
+    value) only when they were (an issue without the property has no entry)."""
 
     id: str
     key: str
     status: Status | None = Field(default=None, validation_alias=AliasPath("fields", "status"))
+    properties: dict[str, Any] = Field(default_factory=dict)
 
 
 class SearchResults(JiraPayload):
+    """A page of a search: Cloud's ``/search/jql`` pages by ``nextPageToken`` (absent on the last
+    page), Data Center's ``/search`` by ``startAt`` and ``total``."""
+
     # Optional in Atlassian's spec: a page without it has no matches.
     issues: list[Issue] = Field(default_factory=list)
+    next_page_token: str | None = Field(default=None, alias="nextPageToken")
+    total: int | None = None
+
+
+class IssueProperty(JiraPayload):
+    """``GET /issue/{key}/properties/{propertyKey}``: the property's key and JSON value."""
+
+    key: str
+    value: Any = None
 
 
 class AllowedValue(JiraPayload):

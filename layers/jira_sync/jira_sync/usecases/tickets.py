@@ -5,9 +5,12 @@ Never a duplicate:
    live claim refuses the claim: the same request again gets the stored 201 result with no
    Jira call; anything else gets 409.
 2. The create marks the Jira issue with the issue property ``jira-sync`` = ``{issue_id}``. When
-   the create's outcome is unknown (timeout, dropped connection, 5xx) the property is looked
-   up in Jira and a found ticket adopted; only a confirmed absence frees the issue for another
-   create. A claim whose holder died expires, and whoever takes it over looks in Jira first.
+   the create's outcome is unknown (timeout, dropped connection, 5xx) the project's issues
+   created around that create are read with that property, and one carrying this issue's id
+   is adopted; only a confirmed absence frees the issue for another create. (JQL cannot ask
+   for the property: Jira indexes an entity property only when an app declares it, and this
+   service is no app.) A claim whose holder died expires, and whoever takes it over looks in
+   Jira first.
 3. The link is written, and the claim released, in one transaction before any follow-up call.
 """
 
@@ -59,6 +62,9 @@ RemainingTime = Callable[[], float]
 PROPERTY_KEY = "jira-sync"
 # Longer than the function's timeout: a live create is never taken over.
 CLAIM_SECONDS = 120.0
+# Added on each side of the window a lost create's ticket is looked for in: our clock and
+# Jira's may disagree, and JQL's relative dates are whole minutes.
+CLOCK_MARGIN_SECONDS = 60.0
 # Until the snapshot upload is confirmed, a replayed result says it may not have happened.
 UPLOAD_UNCONFIRMED = AttachmentOutcome(status="failed", error="the upload was not confirmed")
 NO_ATTACHMENT = AttachmentOutcome(status="none")
@@ -211,7 +217,7 @@ def _create_or_adopt(
             )
             return Created(left.created.key, left.created.id, adopted=True)
         if unsure_since is not None:
-            found = _find(client, credential, issue_id)
+            found = _find(client, credential, issue_id, unsure_since)
             if found is not None:
                 logger.info(
                     "adopted ticket left by an earlier create",
@@ -288,7 +294,7 @@ def _resolve_uncertain(
         jira_error=error.message,
     )
     try:
-        found = _find(client, credential, issue_id)
+        found = _find(client, credential, issue_id, _now().timestamp())
     except BaseException:
         claim.release(uncertain_at=_now().timestamp())
         raise error from None
@@ -303,18 +309,45 @@ def _resolve_uncertain(
     return found
 
 
-def _find(client: JiraClient, credential: StoredCredential, issue_id: str) -> Created | None:
+def _find(
+    client: JiraClient, credential: StoredCredential, issue_id: str, unsure_since: float
+) -> Created | None:
     """The oldest ticket marked with this issue's id, if Jira has one, with the key of a
-    second one if Jira has that too (which only a create outliving its settings can make)."""
-    jql = (
-        f'project = "{credential.project_key}" AND '
-        f'issue.property[{PROPERTY_KEY}].issue_id = "{issue_id}" ORDER BY created ASC'
-    )
-    matches = client.search_keys(jql, max_results=2)
+    second one if Jira has that too (which only a create outliving its settings can make).
+
+    Jira indexes no property of ours, so the project's issues created while an earlier create
+    may have made its ticket are read with their ``jira-sync`` property (``_window_jql``),
+    oldest first, and the marked ones picked here.
+    """
+    jql = _window_jql(credential.project_key, unsure_since, _now().timestamp())
+    matches = []
+    for issue in client.search_marked(jql, PROPERTY_KEY):
+        mark = issue.properties.get(PROPERTY_KEY)
+        if isinstance(mark, dict) and mark.get("issue_id") == issue_id:
+            matches.append(issue)
+            if len(matches) == 2:
+                break
     if not matches:
         return None
     extra = matches[1].key if len(matches) > 1 else None
     return Created(matches[0].key, matches[0].id, adopted=True, extra=extra)
+
+
+def _window_jql(project_key: str, unsure_since: float, now: float) -> str:
+    """The project's issues that an earlier create, in flight until ``unsure_since``, can have
+    made: it was sent while its claim was held (at most ``CLAIM_SECONDS`` before), and Jira
+    makes an issue at most its request lifetime after receiving the create. Relative dates
+    (``"-15m"``), because JQL reads an absolute one in the searching user's time zone; whole
+    minutes, rounded outwards, with ``CLOCK_MARGIN_SECONDS`` each side. Bounded on both ends, so
+    the window holds a few minutes of the project's issues however long ago that create was."""
+    lifetime = get_settings().jira_request_lifetime_seconds
+    earliest = unsure_since - CLAIM_SECONDS - CLOCK_MARGIN_SECONDS
+    latest = unsure_since + lifetime + CLOCK_MARGIN_SECONDS
+    window = f'created >= "-{max(1, math.ceil((now - earliest) / 60))}m"'
+    until = math.floor((now - latest) / 60)
+    if until >= 1:
+        window += f' AND created <= "-{until}m"'
+    return f'project = "{project_key}" AND {window} ORDER BY created ASC, key ASC'
 
 
 def _link(
