@@ -16,7 +16,7 @@ export MOTO_PORT ?= 5000
 
 PYTEST_ARGS ?=
 
-.PHONY: help install run test lint format typecheck validate build emulator bench clean replay-dlq event
+.PHONY: help install run test lint format typecheck validate build emulator bench clean replay-dlq event openapi
 
 help:
 	@echo "make run        start the local stack (Jira emulator, AWS emulators, API on :$(API_PORT))"
@@ -25,6 +25,7 @@ help:
 	@echo "make emulator   start only the Jira emulator on :$(JIRA_EMULATOR_PORT)"
 	@echo "make build      sam build (for deployment: then sam deploy --guided)"
 	@echo "make bench      print the benchmarks' figures"
+	@echo "make openapi    regenerate layers/jira_sync/jira_sync/openapi.json from the models"
 	@echo "make replay-dlq move the running devstack's dead letters back to their queues"
 	@echo "make event FILE=events/<sample>.json [ISSUE=..] [CREDENTIAL=..]  put a sample event on its bus"
 
@@ -58,6 +59,10 @@ replay-dlq: $(VENV)/.installed
 
 event: $(VENV)/.installed
 	$(PY) -m devstack.put_event $(FILE) $(if $(ISSUE),--issue-id $(ISSUE)) $(if $(CREDENTIAL),--credential-id $(CREDENTIAL))
+
+# The API's OpenAPI 3.1 document, from the pydantic models (committed; a unit test fails when stale).
+openapi: $(VENV)/.installed
+	PYTHONPATH=layers/jira_sync $(PY) -m jira_sync.api_spec
 
 emulator: $(VENV)/.installed
 	$(PY) -m devstack.jira_emulator --host 127.0.0.1 --port $(JIRA_EMULATOR_PORT)

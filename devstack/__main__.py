@@ -63,6 +63,7 @@ def banner(stack: Devstack) -> str:
         "jira-sync local stack (loopback only)",
         f"  API (HTTP API v2 adapter) {api}",
         "    IAM authorization is NOT emulated locally: every route is open on 127.0.0.1.",
+        f"    API reference: {api}/docs (Swagger UI), {api}/openapi.json (OpenAPI 3.1)",
     ]
     for route in stack.routes:
         lines.append(

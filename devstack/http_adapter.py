@@ -3,6 +3,7 @@
 It does what an HTTP API with Lambda proxy integrations does and nothing more: match the
 route, build the v2.0 event, invoke, map the response. IAM authorization is NOT emulated
 (every route is open locally); each route's configured authorization is still recorded.
+Besides the template's routes it serves Swagger UI at `/docs` (`devstack.api_docs`).
 
 The devstack binds it first and serves it with `ready=False` while the rest boots: a request
 then gets a prompt 503 `starting` rather than hanging unanswered in the listen backlog.
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from devstack import apigw, httpd
+from devstack import api_docs, apigw, httpd
 from devstack.lambda_pool import InvokeResult
 from devstack.processes import LogBuffer, LogLine
 from devstack.template import Route
@@ -148,6 +149,11 @@ def _handler_class(gateway: ApiGateway) -> type[httpd.Handler]:
                 self._send(apigw.starting_response(request_id))
                 return
             raw_path = self.path.partition("?")[0]
+            if self.command in ("GET", "HEAD"):
+                docs = api_docs.serve(raw_path, request_id)
+                if docs is not None:
+                    self._send(docs)
+                    return
             match = gateway.router.match(self.command, raw_path)
             if match is None:
                 self._send(apigw.error_response(404, "Not Found", request_id))

@@ -7,10 +7,13 @@ The event is never logged: request bodies carry API tokens.
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+import jira_sync
 from jira_sync.aws.http_api import (
     Event,
     Response,
@@ -32,6 +35,20 @@ from jira_sync.usecases import credentials
 
 def health(event: Event, context: LambdaContext) -> Response:
     return json_response(200, {"status": "ok"})
+
+
+def openapi_document(event: Event, context: LambdaContext) -> Response:
+    """The committed document as it is: read on first use, never built at run time."""
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": _openapi_text(),
+    }
+
+
+@cache
+def _openapi_text() -> str:
+    return Path(jira_sync.__file__).with_name("openapi.json").read_text(encoding="utf-8")
 
 
 def create_credential(event: Event, context: LambdaContext) -> Response:
@@ -88,6 +105,7 @@ def validate_credential(event: Event, context: LambdaContext) -> Response:
 
 ROUTES: dict[str, Route] = {
     "GET /health": health,
+    "GET /openapi.json": openapi_document,
     "GET /credentials": list_credentials,
     "POST /credentials": create_credential,
     "GET /credentials/{credential_id}": get_credential,

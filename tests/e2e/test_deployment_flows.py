@@ -29,6 +29,7 @@ from tests.e2e.test_webhooks_api import (
 )
 from tests.fixtures.devstack import WEBHOOK_RETRY_DELAYS
 from tests.fixtures.emulator import emulator_session, pat_session
+from tests.support import openapi_check
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def datacenter_stacks() -> Iterator[dict[str, Devstack]]:
     started: dict[str, Devstack] = {}
     yield started
     for stack in started.values():
+        openapi_check.unwatch(stack.api_url)
         stack.stop()
 
 
@@ -100,6 +102,9 @@ def stack(request: pytest.FixtureRequest, datacenter_stacks: dict[str, Devstack]
             jira_flavor=flavors.make("datacenter", deployment.version),
         )
         started.start()
+        # Its answers are held to the OpenAPI document, as the shared devstack's are.
+        openapi_check.install()
+        openapi_check.watch(started.api_url)
         datacenter_stacks[deployment.version] = started
     chosen = datacenter_stacks[deployment.version]
     chosen.reset_jira()

@@ -752,7 +752,8 @@ class JiraClient:
         exc: requests.RequestException,
         timeout: tuple[float, float],
     ) -> _Failure:
-        """A typed error for a failure below HTTP; its text names only the kind of failure."""
+        """A typed error for a failure below HTTP; its text names the kind of failure and
+        where the call went (the base URL holds no secret), since nothing answered to say."""
         uncertain = True
         retryable = True
         if isinstance(exc, NotSent):
@@ -781,7 +782,7 @@ class JiraClient:
             uncertain = False
             retryable = False
         error = JiraUnavailable(
-            f"{method} {path}: {what}", method=method, path=path, uncertain=uncertain
+            f"{method} {self.base_url}{path}: {what}", method=method, path=path, uncertain=uncertain
         )
         return _Failure(error, retryable=retryable)
 
