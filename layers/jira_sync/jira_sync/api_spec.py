@@ -21,7 +21,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from jira_sync.api_doc import credentials, issues, service, webhooks
+from jira_sync.api_doc import (
+    credentials,
+    issues,
+    jira_config,
+    reconcile,
+    service,
+    webhook_admin,
+    webhooks,
+)
 from jira_sync.api_doc import operation as shared
 from jira_sync.api_doc.operation import Operation
 from jira_sync.api_doc.webhooks import WebhookAnswer
@@ -34,7 +42,7 @@ SECURITY_SCHEME = "sigv4"
 ANY_METHOD = "x-amazon-apigateway-any-method"
 
 # The areas, in the document's order: each has OPERATIONS and its own ERROR_CODES.
-_AREAS = (service, credentials, issues, webhooks)
+_AREAS = (service, credentials, webhook_admin, jira_config, issues, reconcile, webhooks)
 OPERATIONS: tuple[Operation, ...] = tuple(op for area in _AREAS for op in area.OPERATIONS)
 
 # Every ``code`` of the error envelope, with what it means. A unit test finds each code the
@@ -47,7 +55,9 @@ ERROR_CODES: dict[str, str] = {
 _TAGS: dict[str, str] = {
     "service": "",
     "credentials": "",
+    "jira": "Jira's configuration, read through a credential, for settings screens",
     "issues": "",
+    "reconcile": "",
     "webhooks": "Jira's deliveries: the only routes without IAM",
 }
 
@@ -246,6 +256,7 @@ def build() -> dict[str, Any]:
         "tags": [
             {"name": name, "description": text} if text else {"name": name}
             for name, text in _TAGS.items()
+            if any(op.tag == name for op in OPERATIONS)
         ],
         "paths": paths,
         "components": {
